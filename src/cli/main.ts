@@ -1,0 +1,119 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileSpec, loadSpec, type TargetOverrides } from '../compile.js';
+import { EdgegenError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { engineCheck } from '../engines/check.js';
+import { jsonSchema } from '../spec/json-schema.js';
+import { diffOutputs, writeOutputs } from '../write.js';
+
+const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
+
+interface Io { out: (s: string) => void; err: (s: string) => void }
+
+function readSpec(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EdgegenError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+function printDiagnostics(io: Io, ds: Diagnostic[]): void {
+  for (const d of ds) io.err(formatDiagnostic(d));
+  const errors = ds.filter((d) => d.severity === 'error').length;
+  if (errors) io.err(`${errors} error${errors === 1 ? '' : 's'}`);
+}
+
+function parseTargets(values: string[]): TargetOverrides {
+  const out: TargetOverrides = {};
+  for (const v of values) {
+    const m = /^(nginx|haproxy)=(\d+\.\d+)$/.exec(v);
+    if (!m) throw new EdgegenError(`--target takes nginx=X.Y or haproxy=X.Y, got "${v}"`);
+    out[m[1] as 'nginx' | 'haproxy'] = m[2];
+  }
+  return out;
+}
+
+/** Run the CLI; returns the exit code (0 ok, 1 invalid spec or failed check, 2 usage or I/O error). */
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+  let code = 0;
+  const debug = argv.includes('--debug');
+  const program = new Command();
+  program
+    .name('edgegen')
+    .description('Compile one topology spec into haproxy.cfg, Kong kong.yaml and nginx.conf')
+    .version(pkg.version)
+    .option('--debug', 'show internal details of errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const collect = (v: string, prev: string[]) => [...prev, v];
+
+  program
+    .command('build')
+    .description('validate the spec and write one config per layer')
+    .argument('<spec>', 'spec file (YAML)')
+    .option('-o, --out <dir>', 'output directory', 'out')
+    .option('--check', 'write nothing; exit 1 when the output directory differs from what the spec produces')
+    .option('--engine-check', "also run the installed engines' own checks (nginx -t, haproxy -c)")
+    .option('--target <engine=version>', 'target engine version, e.g. nginx=1.22 (repeatable)', collect, [])
+    .action(async (file: string, o: { out: string; check?: boolean; engineCheck?: boolean; target: string[] }) => {
+      const result = compileSpec(readSpec(file), file, { targets: parseTargets(o.target) });
+      if (!result.ok) {
+        printDiagnostics(io, result.diagnostics);
+        code = 1;
+        return;
+      }
+      if (o.check) {
+        const diff = diffOutputs(o.out, result.files);
+        if (diff.length) {
+          io.err(`${o.out} is out of date: ${diff.join(', ')} differ from ${file}; run edgegen build ${file} -o ${o.out}`);
+          code = 1;
+        } else io.out(`${o.out} is up to date with ${file}`);
+        return;
+      }
+      if (o.engineCheck) {
+        const checks = await engineCheck(result.model!);
+        for (const c of checks) io.out(`${c.engine}: ${c.status}${c.status === 'passed' ? '' : ` - ${c.detail}`}`);
+        if (checks.some((c) => c.status === 'failed')) {
+          io.err('engine check failed; nothing was written');
+          code = 1;
+          return;
+        }
+      }
+      writeOutputs(o.out, result.files);
+      for (const f of result.files) io.out(`wrote ${join(o.out, f.path)}${f.mode === 0o600 ? ' (mode 0600: holds secrets)' : ''}`);
+    });
+
+  program
+    .command('validate')
+    .description('check the spec (schema and references) without writing anything')
+    .argument('<spec>', 'spec file (YAML)')
+    .action((file: string) => {
+      const r = loadSpec(readSpec(file), file);
+      if (r.diagnostics.length) {
+        printDiagnostics(io, r.diagnostics);
+        code = 1;
+      } else io.out(`${file}: valid (${r.model!.chain.join(' -> ')} -> services; ${r.model!.routes.length} routes, ${r.model!.services.length} services)`);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the spec (for editor completion)')
+    .action(() => io.out(JSON.stringify(jsonSchema(), null, 2)));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof EdgegenError) {
+      io.err(`edgegen: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`edgegen: internal error: ${(e as Error).message}${debug ? `\n${(e as Error).stack}` : ' (run with --debug for details)'}`);
+    return 2;
+  }
+  return code;
+}

@@ -1,0 +1,48 @@
+import { assertSafe, EmitError } from '../text.js';
+
+/** HAProxy words. Every spec-derived word goes through one of these; nothing else reaches haproxy.cfg. */
+
+declare const hapBrand: unique symbol;
+export type HapWord = string & { readonly [hapBrand]: true };
+
+/** A strong (single-quoted) literal: nothing inside is interpreted; "'" becomes '\''. */
+export function quote(value: string, what = 'value'): HapWord {
+  assertSafe(value, what);
+  return `'${value.replace(/'/g, `'\\''`)}'` as HapWord;
+}
+
+/** A single-quoted log-format string: "%" doubled so no sample fetch can be reached from spec text. */
+export function logFormat(value: string, what = 'value'): HapWord {
+  return quote(value.replace(/%/g, '%%'), what);
+}
+
+/** A log-format expression edgegen wrote itself (may use %[...]); single-quoted. */
+export function fmtExpr(value: string): HapWord {
+  assertSafe(value, 'expression');
+  return `'${value.replace(/'/g, `'\\''`)}'` as HapWord;
+}
+
+/** Proxy, server and ACL names: HAProxy allows [A-Za-z0-9._:-]. */
+export function ident(value: string): HapWord {
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) throw new EmitError(`"${value}" is not a valid HAProxy name`);
+  return value as HapWord;
+}
+
+export function num(n: number): HapWord {
+  if (!Number.isFinite(n)) throw new EmitError(`${n} is not a number`);
+  return String(n) as HapWord;
+}
+
+export function time(ms: number): HapWord {
+  return (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`) as HapWord;
+}
+
+export function address(host: string, port: number): HapWord {
+  if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) || /^(unix|abns|fd|sockpair|ipv4|ipv6)@/.test(host)) throw new EmitError(`"${host}" is not a host name or address`);
+  return `${host}:${port}` as HapWord;
+}
+
+/** ACL patterns: "--" ends the flags so a pattern can never be read as "-f file" or "-m reg". */
+export function patterns(values: string[], what = 'pattern'): HapWord {
+  return `-- ${values.map((v) => quote(v, what)).join(' ')}` as HapWord;
+}

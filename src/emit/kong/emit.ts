@@ -1,0 +1,165 @@
+import { Document } from 'yaml';
+import type { AddressPlan } from '../../model/plan.js';
+import { nextLayer, type Model, type Route, type Service } from '../../model/types.js';
+import { globalPlugins, routePlugins } from './plugins.js';
+import { resolveSecret, type Env } from './secrets.js';
+
+type Entity = Record<string, unknown>;
+
+export interface KongOutput {
+  /** kong.yaml text (YAML 1.1, strings quoted, "3.0" format). */
+  yaml: string;
+  /** True when a secret from the environment was written into the file (write it 0600). */
+  holdsSecrets: boolean;
+}
+
+function kongPath(r: Route): string {
+  if (r.pathType === 'prefix') return r.path;
+  if (r.pathType === 'exact') return `~${r.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  return `~${r.path.slice(1)}`;
+}
+
+/** Kong declarative config for the gateway layer, built as data and serialized with the yaml package. */
+export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput {
+  const gw = model.gateway!;
+  const next = nextLayer(model, 'gateway');
+  const upstreams: Entity[] = [];
+  const services: Entity[] = [];
+  let holdsSecrets = false;
+  const ms = (n: number) => Math.max(1, n);
+
+  // With a proxy behind, every Kong service goes to the proxy pool; the proxy picks the service instance.
+  const proxyPool = next ? 'proxy-pool' : undefined;
+  if (next) {
+    const port = gw.upstreamTls ? 'https' : 'http';
+    upstreams.push({
+      name: proxyPool,
+      algorithm: 'round-robin',
+      ...healthchecks(undefined),
+      targets: Array.from({ length: next.instances }, (_, i) => {
+        const ep = plan.reach(next.kind, i, port);
+        return { target: `${ep.host}:${ep.port}`, weight: 100 };
+      }),
+    });
+  }
+  const serviceUpstream = (s: Service): string => {
+    if (proxyPool) return proxyPool;
+    const name = `${s.name}-upstream`;
+    if (!upstreams.some((u) => u.name === name)) {
+      upstreams.push({
+        name,
+        algorithm: s.algorithm === 'leastconn' ? 'least-connections' : s.algorithm === 'iphash' || s.algorithm === 'hash' ? 'consistent-hashing' : 'round-robin',
+        ...(s.algorithm === 'iphash' ? { hash_on: 'ip' } : s.algorithm === 'hash' ? { hash_on: 'path' } : {}),
+        ...(s.healthCheck ? healthchecks(s.healthCheck) : {}),
+        targets: s.instances.map((inst) => {
+          const ep = plan.service(s.name, inst.index);
+          return { target: `${ep.host}:${ep.port}`, weight: Math.max(0, inst.weight * 100) };
+        }),
+      });
+    }
+    return name;
+  };
+
+  const n = model.routes.length;
+  for (const r of model.routes) {
+    const s = r.service;
+    // A proxy behind the gateway does the path rewriting; otherwise Kong does it with strip_path and the service path.
+    const rewrites = !next && (r.stripPrefix || r.rewrite) && r.pathType !== 'regex';
+    const svcName = rewrites && r.rewrite ? `${s.name}--${r.name}` : s.name;
+    let svc = services.find((x) => x.name === svcName);
+    if (!svc) {
+      const port = next ? (gw.upstreamTls ? next.listen.https! : next.listen.http!) : s.instances[0].port;
+      svc = {
+        name: svcName,
+        protocol: next ? (gw.upstreamTls ? 'https' : 'http') : s.protocol,
+        host: serviceUpstream(s),
+        port,
+        ...(rewrites && r.rewrite ? { path: r.rewrite } : {}),
+        connect_timeout: ms(s.timeouts.connectMs),
+        read_timeout: ms(s.timeouts.readMs),
+        write_timeout: ms(s.timeouts.sendMs),
+        retries: s.retries,
+        routes: [] as Entity[],
+      };
+      services.push(svc);
+    }
+    const route: Entity = {
+      name: r.name,
+      protocols: ['http', 'https'],
+      paths: [kongPath(r)],
+      strip_path: Boolean(rewrites),
+      preserve_host: true,
+      regex_priority: r.pathType === 'prefix' ? 0 : n - r.order,
+      https_redirect_status_code: 426,
+      request_buffering: true,
+      response_buffering: true,
+    };
+    if (r.hosts.length) route.hosts = r.hosts;
+    if (r.methods.length) route.methods = r.methods;
+    if (Object.keys(r.headers).length) route.headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const plugins = routePlugins(r);
+    if (plugins.length) route.plugins = plugins;
+    (svc.routes as Entity[]).push(route);
+  }
+
+  // Static files live on the proxy: the gateway forwards their prefixes untouched and unauthenticated.
+  const statics = model.proxy?.settings.static ?? [];
+  if (proxyPool && statics.length) {
+    services.push({
+      name: 'proxy-static',
+      protocol: gw.upstreamTls ? 'https' : 'http',
+      host: proxyPool,
+      port: gw.upstreamTls ? next!.listen.https! : next!.listen.http!,
+      routes: statics.map((st, i) => ({ name: `static-${i + 1}`, protocols: ['http', 'https'], paths: [st.prefix], strip_path: false, preserve_host: true, methods: ['GET', 'HEAD'] })),
+    });
+  }
+
+  const consumers = model.consumers.map((c) => {
+    const entity: Entity = { username: c.name };
+    if (c.customId) entity.custom_id = c.customId;
+    if (c.keys.length) entity.keyauth_credentials = c.keys.map((k, i) => {
+      const { value, fromEnv } = resolveSecret(k, env, `API key ${i + 1} of consumer "${c.name}"`);
+      holdsSecrets ||= fromEnv;
+      return { key: value };
+    });
+    if (c.jwt.length) entity.jwt_secrets = c.jwt.map((j) => {
+      const { value, fromEnv } = resolveSecret(j.secret, env, `JWT secret "${j.key}" of consumer "${c.name}"`);
+      holdsSecrets ||= fromEnv || typeof j.secret === 'string';
+      return { key: j.key, secret: value, algorithm: j.algorithm };
+    });
+    if (c.keys.some((k) => typeof k === 'string')) holdsSecrets = true;
+    return entity;
+  });
+
+  const config: Entity = {
+    _format_version: '3.0',
+    _transform: true,
+    services,
+    upstreams,
+  };
+  if (consumers.length) config.consumers = consumers;
+  const plugins = globalPlugins(model);
+  if (plugins.length) config.plugins = plugins;
+
+  const doc = new Document(config, { version: '1.1' });
+  const text = doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0, indentSeq: true });
+  return { yaml: `# generated by edgegen from ${model.source} (stack ${model.name}, layer gateway); do not edit\n${text}`, holdsSecrets };
+}
+
+type Check = { path: string; intervalMs: number; timeoutMs: number; rise: number; fall: number; expectStatus: number };
+
+/** Kong upstream health checks: HTTP probes of service instances, or TCP probes of the proxy pool (Kong cannot probe another port). */
+function healthchecks(hc: Check | undefined) {
+  const sec = (ms: number) => Math.max(1, Math.round(ms / 1000));
+  const rise = hc?.rise ?? 2, fall = hc?.fall ?? 3, interval = sec(hc?.intervalMs ?? 5000);
+  return {
+    healthchecks: {
+      active: hc
+        ? { type: 'http', http_path: hc.path, timeout: sec(hc.timeoutMs), concurrency: 10,
+          healthy: { interval, successes: rise, http_statuses: [hc.expectStatus] },
+          unhealthy: { interval, http_failures: fall, tcp_failures: fall, timeouts: fall } }
+        : { type: 'tcp', timeout: 2, concurrency: 10, healthy: { interval, successes: rise }, unhealthy: { interval, tcp_failures: fall, timeouts: fall } },
+      passive: { type: 'http', unhealthy: { http_failures: 3, tcp_failures: 3, timeouts: 3 } },
+    },
+  };
+}

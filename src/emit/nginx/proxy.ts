@@ -1,0 +1,247 @@
+import type { AddressPlan } from '../../model/plan.js';
+import type { Model, Route, Service } from '../../model/types.js';
+import { hstsValue, TLS_PROFILES } from '../tls.js';
+import { loadTemplates } from '../text.js';
+import { escapeRegex, expr, hostPort, ident, num, quote, regex, time, type NgxArg } from './quote.js';
+
+const render = loadTemplates('nginx');
+
+/** nginx < 1.25.1 takes "http2" on the listen line; later versions want "http2 on;". */
+export function http2Directive(version: string): boolean {
+  const [maj, min] = version.split('.').map(Number);
+  return maj > 1 || min >= 26 || (min === 25);
+}
+
+function headerVar(name: string): string {
+  return name.toLowerCase().replace(/-/g, '_');
+}
+
+function cacheKey(parts: string[]): NgxArg {
+  const map: Record<string, string> = { scheme: '$scheme', method: '$request_method', host: '$host', uri: '$request_uri', args: '$args' };
+  return expr(parts.map((p) => (p.startsWith('header:') ? `|$http_${headerVar(p.slice(7))}` : map[p])).join(''));
+}
+
+function upstreamFor(s: Service, plan: AddressPlan, keepalive: number) {
+  const balance = { roundrobin: '', leastconn: 'least_conn', iphash: 'ip_hash', random: 'random two least_conn', hash: 'hash $request_uri consistent' }[s.algorithm];
+  const hc = s.healthCheck;
+  const servers = s.instances.map((inst) => {
+    const ep = plan.service(s.name, inst.index);
+    const opts = [`weight=${Math.max(1, inst.weight)}`, `max_fails=${hc?.fall ?? 3}`, `fail_timeout=${time(hc?.intervalMs ?? 10_000)}`];
+    if (inst.backup && s.algorithm !== 'hash' && s.algorithm !== 'iphash' && s.algorithm !== 'random') opts.push('backup');
+    return `${hostPort(ep.host, ep.port)} ${opts.join(' ')}` as NgxArg;
+  });
+  return { name: ident(s.id), balance: balance || false, servers, keepalive: keepalive > 0 ? num(keepalive) : false };
+}
+
+function matchFor(r: Route): NgxArg {
+  if (r.pathType === 'exact') return `= ${quote(r.path, 'route path')}` as NgxArg;
+  if (r.pathType === 'regex') return `~ ${regex(r.path, 'route regex')}` as NgxArg;
+  return quote(r.path, 'route path');
+}
+
+function locationKey(r: Route): string {
+  return `${r.pathType}:${r.path}`;
+}
+
+/** Conditions that a request must meet beyond the path: method and header matches, as nginx `if` tests. */
+function conditions(r: Route): NgxArg[] {
+  const tests: NgxArg[] = [];
+  if (r.methods.length) tests.push(`$request_method ~ ${regex(`^(${r.methods.join('|')})$`)}` as NgxArg);
+  for (const [name, values] of Object.entries(r.headers))
+    tests.push(`$http_${headerVar(name)} ~* ${regex(`^(${values.map(escapeRegex).join('|')})$`, 'header match')}` as NgxArg);
+  return tests;
+}
+
+function negate(test: NgxArg): NgxArg {
+  return test.replace(' ~ ', ' !~ ').replace(' ~* ', ' !~* ') as NgxArg;
+}
+
+export interface NginxProxyOptions { instance: number; modules?: string[] }
+
+/** nginx.conf for the proxy layer: TLS, routing to service upstreams, cache, static files, headers. */
+export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxyOptions): string {
+  const proxy = model.proxy!;
+  const s = proxy.settings;
+  const state = plan.stateDir('proxy', opts.instance);
+  const behind = model.chain.indexOf('proxy') > 0;
+  const tls = model.tls;
+  const isEntry = model.chain[0] === 'proxy';
+  const newHttp2 = http2Directive(model.targets.nginx);
+
+  const securityHeaders: NgxArg[] = [];
+  if (s.securityHeaders.contentTypeOptions) securityHeaders.push(`X-Content-Type-Options ${quote('nosniff')}` as NgxArg);
+  if (s.securityHeaders.frameOptions) securityHeaders.push(`X-Frame-Options ${quote(s.securityHeaders.frameOptions)}` as NgxArg);
+  if (s.securityHeaders.referrerPolicy) securityHeaders.push(`Referrer-Policy ${quote(s.securityHeaders.referrerPolicy)}` as NgxArg);
+  if (s.securityHeaders.contentSecurityPolicy) securityHeaders.push(`Content-Security-Policy ${quote(s.securityHeaders.contentSecurityPolicy, 'contentSecurityPolicy')}` as NgxArg);
+  if (tls?.hsts && isEntry && proxy.terminatesTls) securityHeaders.push(`Strict-Transport-Security ${quote(hstsValue(tls.hsts))}` as NgxArg);
+
+  const fwd = s.forwardedHeaders;
+  const setHeaders = (r: Route): NgxArg[] => {
+    const h: string[] = [];
+    if (fwd.host) h.push('Host $host');
+    if (fwd.realIp) h.push('X-Real-IP $remote_addr');
+    if (fwd.forwardedFor) h.push('X-Forwarded-For $proxy_add_x_forwarded_for');
+    if (fwd.forwardedProto) h.push('X-Forwarded-Proto $edgegen_forwarded_proto');
+    h.push(`${requestIdHeader} $edgegen_request_id`);
+    void r;
+    return h.map((x) => {
+      const [name, value] = x.split(' ');
+      return `${name} ${expr(value)}` as NgxArg;
+    });
+  };
+  const requestIdHeader = model.gateway?.settings.correlationId?.header ?? 'X-Request-ID';
+
+  const locationFor = (r: Route, named?: string) => {
+    const scheme = r.service.protocol === 'https' ? 'https' : 'http';
+    const rewrite: NgxArg[] = [];
+    if (r.pathType !== 'regex' && (r.stripPrefix || r.rewrite)) {
+      const base = r.path.replace(/\/$/, '');
+      const to = (r.rewrite ?? '/').replace(/\/$/, '');
+      rewrite.push(`${regex(`^${escapeRegex(base)}/?(.*)$`)} ${quote(`${to}/`, 'rewrite')}$1` as NgxArg);
+      rewrite[0] = `${regex(`^${escapeRegex(base)}/?(.*)$`)} ${expr(`${to}/$1`)}` as NgxArg;
+    }
+    const cache = r.cache?.layer === 'proxy' ? r.cache.policy : undefined;
+    const headers = [...securityHeaders];
+    if (cache) headers.push(`${cache.statusHeader} $upstream_cache_status` as NgxArg);
+    return {
+      comment: `route ${r.name} -> service ${r.service.name}`,
+      match: named ? ident(named) : matchFor(r),
+      dispatch: [] as { code: NgxArg; target: NgxArg; test: NgxArg }[],
+      guards: [] as NgxArg[],
+      static: false as const,
+      proxy: {
+        rewrite,
+        pass: `${scheme}://${ident(r.service.id)}` as NgxArg,
+        setHeaders: setHeaders(r),
+        sslServerName: scheme === 'https',
+        connectTimeout: time(r.timeouts.connectMs),
+        sendTimeout: time(r.timeouts.sendMs),
+        readTimeout: time(r.timeouts.readMs),
+        tries: num(r.service.retries + 1),
+        cache: cache
+          ? { key: cacheKey(cache.key), methods: cache.methods.map((m) => ident(m)).join(' '), statuses: cache.statuses.map(num).join(' '), ttl: time(ttlMs(cache.ttl)) }
+          : false,
+      },
+      headers,
+    };
+  };
+
+  // Group routes by host set: one server per set, hostless routes go to every server.
+  const hostSets = new Map<string, string[]>();
+  for (const r of model.routes) if (r.hosts.length) hostSets.set([...r.hosts].sort().join(' '), [...r.hosts].sort());
+  const serverGroups: { names: string[]; routes: Route[] }[] = [
+    ...[...hostSets.values()].map((names) => ({ names, routes: model.routes.filter((r) => r.hosts.length === 0 || [...r.hosts].sort().join(' ') === names.join(' ')) })),
+    { names: [], routes: model.routes.filter((r) => r.hosts.length === 0) },
+  ];
+
+  const listenFor = (kind: 'http' | 'https', isDefault: boolean): NgxArg[] => {
+    const out: NgxArg[] = [];
+    for (const p of [kind]) {
+      if (proxy.listen[p] === undefined) continue;
+      const ep = plan.bind('proxy', opts.instance, p);
+      const flags = [p === 'https' ? 'ssl' : '', p === 'https' && !newHttp2 ? 'http2' : '', isDefault ? 'default_server' : ''].filter(Boolean);
+      out.push([hostPort(ep.host, ep.port), ...flags].join(' ') as NgxArg);
+    }
+    return out;
+  };
+  const tlsBlock = proxy.terminatesTls && tls
+    ? { certificate: quote(plan.file(tls.certificate), 'tls.certificate'), key: quote(plan.file(tls.key), 'tls.key'),
+      protocols: TLS_PROFILES[tls.profile].protocols.join(' '), ciphers: TLS_PROFILES[tls.profile].ciphers ? quote(TLS_PROFILES[tls.profile].ciphers) : false }
+    : false;
+
+  const servers = [];
+  for (const group of serverGroups) {
+    const isDefault = group.names.length === 0;
+    const names = isDefault ? '_' : group.names.map((n) => quote(n, 'route host')).join(' ');
+    const locations = [];
+    const named = [];
+    const byLocation = new Map<string, Route[]>();
+    for (const r of group.routes) byLocation.set(locationKey(r), [...(byLocation.get(locationKey(r)) ?? []), r]);
+    let code = 460;
+    for (const rs of byLocation.values()) {
+      const [last, ...earlier] = [...rs].reverse();
+      const primary = locationFor(last);
+      if (conditions(last).length) primary.guards = conditions(last).map(negate);
+      for (const r of earlier.reverse()) {
+        const name = `@${r.id}`;
+        const tests = conditions(r);
+        if (tests.length !== 1) primary.guards = primary.guards; // multi-condition routes dispatch on their first test, guarded in the named location
+        primary.dispatch.push({ code: num(code), target: ident(name), test: tests[0] });
+        const loc = locationFor(r, name);
+        loc.guards = tests.slice(1).map(negate);
+        named.push(loc);
+        code++;
+      }
+      locations.push(primary);
+    }
+    for (const st of isDefault || true ? s.static : []) {
+      locations.push({
+        comment: `static files under ${st.prefix}`,
+        match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
+        dispatch: [], guards: [],
+        static: { root: quote(plan.file(st.root), 'static root'), expires: time(ttlMs(st.expires)) },
+        proxy: false as const,
+        headers: [...securityHeaders, ...(st.immutable ? [`Cache-Control ${quote('public, immutable')}` as NgxArg] : [])],
+      });
+    }
+    const hasRoot = group.routes.some((r) => r.pathType === 'prefix' && r.path === '/');
+    for (const kind of ['http', 'https'] as const) {
+      if (proxy.listen[kind] === undefined) continue;
+      const redirect = kind === 'http' && isEntry && tls?.redirectHttp && proxy.listen.https !== undefined
+        ? { port: proxy.listen.https === 443 ? '' : `:${num(proxy.listen.https)}` } : false;
+      servers.push({
+        listen: listenFor(kind, isDefault),
+        serverNames: names,
+        http2: kind === 'https' && newHttp2,
+        tls: kind === 'https' ? tlsBlock : false,
+        redirect,
+        locations,
+        named,
+        fallback: hasRoot ? false : { headers: securityHeaders },
+      });
+    }
+  }
+
+  const previous = model.chain.slice(0, model.chain.indexOf('proxy'));
+  const trusted = new Set<string>(s.trustForwardedFrom);
+  if (behind) {
+    for (const layer of previous) for (let i = 0; i < model[layer]!.instances; i++) {
+      const port = model[layer]!.listen.http !== undefined ? 'http' : 'https';
+      trusted.add(plan.mode === 'local' ? plan.reach(layer, i, port).host : plan.reach(layer, i, port).host);
+    }
+  }
+  const trustedProxies = [...trusted].filter((t) => /^[0-9.]+(\/\d+)?$/.test(t)).sort();
+  if (behind && trustedProxies.length === 0) trustedProxies.push('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16');
+
+  const view = {
+    header: `generated by edgegen from ${model.source} (stack ${model.name}, layer proxy); do not edit`,
+    workerProcesses: 'auto',
+    pidFile: quote(`${state}/nginx.pid`, 'state dir'),
+    errorLog: plan.mode === 'local' ? quote(`${state}/error.log`) : quote('/dev/stderr'),
+    modules: (opts.modules ?? []).map((m) => quote(m)),
+    workerConnections: num(s.workerConnections),
+    serverTokens: s.serverTokens ? 'on' : 'off',
+    keepaliveTimeout: time(ttlMs(s.timeouts.keepalive)),
+    clientHeaderTimeout: time(ttlMs(s.timeouts.clientHeader)),
+    clientBodyTimeout: time(ttlMs(s.timeouts.clientBody)),
+    clientMaxBodySize: quote(s.clientMaxBodySize),
+    tempDir: Object.fromEntries(['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => [k, quote(`${state}/tmp/${k}`)])),
+    accessLog: plan.mode === 'local' ? quote(`${state}/access.log`) : quote('/dev/stdout'),
+    requestIdVar: headerVar(requestIdHeader),
+    trustedProxies,
+    forwardedProtoDefault: '$scheme',
+    trustForwardedProto: behind,
+    gzip: s.gzip.enabled ? { minLength: num(s.gzip.minLength), types: s.gzip.types.map((t) => quote(t)).join(' ') } : false,
+    cache: model.routes.some((r) => r.cache?.layer === 'proxy')
+      ? { path: quote(`${state}/cache`), size: (s.cache?.size ?? '64m'), maxSize: (s.cache?.maxSize ?? '1g') } : false,
+    upstreams: model.services.filter((svc) => model.routes.some((r) => r.service === svc)).map((svc) => upstreamFor(svc, plan, s.keepalive)),
+    servers,
+    status: { listen: (() => { const ep = plan.bind('proxy', opts.instance, 'status'); return hostPort(ep.host, ep.port); })() },
+  };
+  return render('nginx.conf', view);
+}
+
+function ttlMs(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d)!;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+}

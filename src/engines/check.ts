@@ -1,0 +1,80 @@
+import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emitHaproxy } from '../emit/haproxy/emit.js';
+import { emitNginxProxy } from '../emit/nginx/proxy.js';
+import { localPlan } from '../model/plan.js';
+import type { Model } from '../model/types.js';
+import { findBinary, makeTestCertificates } from './binaries.js';
+
+export interface EngineCheck { engine: 'nginx' | 'haproxy' | 'kong'; status: 'passed' | 'failed' | 'not-run'; detail: string }
+
+/**
+ * Run the installed engines' own checks (nginx -t, haproxy -c) on a build of the model made for loopback addresses,
+ * with throw-away certificates, so host names and certificate paths of the target machines are not needed here.
+ */
+export async function engineCheck(specModel: Model, opts: { keep?: boolean } = {}): Promise<EngineCheck[]> {
+  // Emit for the versions installed here; syntax that differs by version (http2) follows the engine that checks it.
+  const nginxVersion = await installedVersion('nginx', /nginx\/(\d+\.\d+)/);
+  const model: Model = { ...specModel, targets: { ...specModel.targets, ...(nginxVersion ? { nginx: nginxVersion } : {}) } };
+  const dir = mkdtempSync(join(tmpdir(), 'edgegen-check-'));
+  const results: EngineCheck[] = [];
+  try {
+    const files = join(dir, 'files');
+    const plan = localPlan(model, { basePort: 30000, stateRoot: join(dir, 'state'), files: (p) => join(files, p) });
+    if (model.tls) {
+      const certDir = join(dir, 'certs');
+      mkdirSync(certDir);
+      const made = await makeTestCertificates(certDir);
+      const put = async (specPath: string, from: string) => {
+        const to = plan.file(specPath);
+        mkdirSync(join(to, '..'), { recursive: true });
+        await execa('cp', [from, to]);
+      };
+      await put(model.tls.certificate, made.cert);
+      await put(model.tls.key, made.key);
+      if (model.tls.ca) await put(model.tls.ca, made.ca);
+    }
+    for (const st of model.proxy?.settings.static ?? []) mkdirSync(plan.file(st.root), { recursive: true });
+
+    if (model.proxy) {
+      const bin = await findBinary('nginx');
+      if (!bin) results.push({ engine: 'nginx', status: 'not-run', detail: 'nginx is not installed (apt-get install nginx)' });
+      else {
+        const state = plan.stateDir('proxy', 0);
+        mkdirSync(join(state, 'tmp'), { recursive: true });
+        const conf = join(dir, 'nginx.conf');
+        writeFileSync(conf, emitNginxProxy(model, plan, { instance: 0 }));
+        const r = await execa(bin, ['-t', '-q', '-p', state, '-e', join(state, 'error.log'), '-c', conf], { reject: false, all: true });
+        results.push({ engine: 'nginx', status: r.exitCode === 0 ? 'passed' : 'failed', detail: (r.all ?? '').trim() || `nginx ${nginxVersion} -t: ok` });
+      }
+    }
+    if (model.loadBalancer) {
+      const bin = await findBinary('haproxy');
+      if (!bin) results.push({ engine: 'haproxy', status: 'not-run', detail: 'haproxy is not installed (apt-get install haproxy)' });
+      else {
+        const cfg = join(dir, 'haproxy.cfg');
+        writeFileSync(cfg, emitHaproxy(model, plan, { instance: 0 }));
+        const r = await execa(bin, ['-c', '-q', '-f', cfg], { reject: false, all: true });
+        results.push({ engine: 'haproxy', status: r.exitCode === 0 ? 'passed' : 'failed', detail: (r.all ?? '').trim() || 'haproxy -c: ok' });
+      }
+    }
+    if (model.gateway) {
+      const bin = await findBinary('kong');
+      results.push(bin
+        ? { engine: 'kong', status: 'not-run', detail: 'kong is installed but not run by --engine-check; kong.yaml was checked against edgegen\'s Kong 3.9 schema' }
+        : { engine: 'kong', status: 'not-run', detail: 'kong is not installed; kong.yaml was checked against edgegen\'s Kong 3.9 schema instead' });
+    }
+  } finally {
+    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+async function installedVersion(engine: 'nginx' | 'haproxy', re: RegExp): Promise<string | undefined> {
+  const bin = await findBinary(engine);
+  if (!bin) return undefined;
+  const r = await execa(bin, ['-v'], { reject: false, all: true });
+  return re.exec(r.all ?? '')?.[1];
+}

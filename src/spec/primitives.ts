@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Field grammars shared by every target: strict allow-lists, full-match, no control characters. */
+
+export const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
+export const HOSTNAME_RE = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export const WILDCARD_HOST_RE = /^(\*\.)?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const HEADER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+export const DURATION_RE = /^(\d{1,9})(ms|s|m|h|d)$/;
+/** A URL path: '/' then RFC 3986 pchar (no '%' escapes that decode to controls, no '//' runs, no dot segments). */
+export const PATH_RE = /^(?!.*\/\/)\/([A-Za-z0-9._~!&'()*+,;=:@-]|%[0-9A-Fa-f]{2}|\/)*$/;
+export const FS_PATH_RE = /^\/[A-Za-z0-9._+@/-]{0,1023}$/;
+export const MIME_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9*][a-z0-9!#$&^_.+-]{0,126}$/;
+
+const bounded = (max: number) => z.string().min(1).max(max);
+
+export const name = (what: string) =>
+  bounded(63).regex(NAME_RE, { message: `${what} must be lowercase letters, digits and '-', starting with a letter (e.g. "users-api")` });
+
+export const port = z.number().int().min(1).max(65535);
+
+export const duration = bounded(12).regex(DURATION_RE, {
+  message: 'a duration is a whole number with a unit: ms, s, m, h or d (e.g. "30s", "5m")',
+});
+
+export const hostname = bounded(253).refine((v) => HOSTNAME_RE.test(v) || IPV4_RE.test(v), {
+  message: 'must be a DNS name (letters, digits, "-" and ".") or an IPv4 address',
+});
+
+export const routeHost = bounded(253).refine((v) => WILDCARD_HOST_RE.test(v), {
+  message: 'must be a DNS name, optionally starting with "*." (e.g. "api.example.com", "*.example.com")',
+});
+
+export const address = bounded(260).refine(
+  (v) => {
+    const i = v.lastIndexOf(':');
+    if (i <= 0) return false;
+    const host = v.slice(0, i);
+    const p = Number(v.slice(i + 1));
+    return (HOSTNAME_RE.test(host) || IPV4_RE.test(host)) && /^\d{1,5}$/.test(v.slice(i + 1)) && p >= 1 && p <= 65535;
+  },
+  { message: 'an address is host:port, e.g. "users-1:3000" or "10.0.1.15:8080" (port 1-65535)' },
+);
+
+export const urlPath = bounded(1024).regex(PATH_RE, {
+  message: 'a path starts with "/" and holds only URL path characters (no spaces, quotes, "#", "?", "//" or control characters)',
+});
+
+export const fsPath = bounded(1024)
+  .regex(FS_PATH_RE, { message: 'a file path is absolute and holds only letters, digits and . _ + @ / -' })
+  .refine((v) => !v.split('/').includes('..'), { message: 'a file path must not contain ".." segments' });
+
+/** A path to a file that may be relative to the spec file. */
+export const filePath = bounded(1024)
+  .regex(/^[A-Za-z0-9._+@/-]+$/, { message: 'a file path holds only letters, digits and . _ + @ / -' });
+
+export const headerName = bounded(64).regex(HEADER_NAME_RE, {
+  message: 'a header name holds only letters, digits and "-" (e.g. "X-Request-ID")',
+});
+
+/** Printable text for header values and messages: no control characters, no line breaks. */
+export const headerValue = z
+  .string()
+  .max(1024)
+  .regex(/^[\x20-\x7E]*$/, { message: 'a header value is printable ASCII without line breaks or control characters' });
+
+export const mimeType = bounded(255).regex(MIME_RE, { message: 'a MIME type looks like "application/json"' });
+
+export const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** A secret: a literal string or a reference to an environment variable. */
+export const secret = z.union([
+  bounded(512).regex(/^[\x21-\x7E]+$/, { message: 'a literal secret is printable ASCII without spaces' }),
+  z
+    .object({
+      env: bounded(128).regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'an environment variable name is UPPER_CASE letters, digits and "_"' }),
+    })
+    .strict(),
+]);
+
+export type Secret = z.infer<typeof secret>;
+
+export function durationMs(d: string): number {
+  const m = DURATION_RE.exec(d);
+  if (!m) throw new Error(`bad duration ${d}`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+  return n * unit;
+}

@@ -1,0 +1,85 @@
+import type { z } from 'zod';
+import { formatPath, type Diagnostic } from '../diagnostics.js';
+import type { ParsedSpec } from './parse.js';
+import { spec as specSchema, type Spec } from './schema.js';
+import { closest, keysAt } from './suggest.js';
+import { checkReferences } from './references.js';
+
+export type ValidateResult = { ok: true; spec: Spec } | { ok: false; diagnostics: Diagnostic[] };
+
+type Issue = z.core.$ZodIssue;
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function issueMessage(issue: Issue, input: unknown): { message: string; hint?: string } {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (input === undefined) return { message: `required key is missing (expected ${issue.expected})`, hint: 'add it' };
+      return { message: `expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a mapping' : issue.expected}, got ${describeType(input)}` };
+    case 'invalid_value':
+      return { message: `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}; got ${describeType(input)}` };
+    case 'too_small':
+      return issue.origin === 'array'
+        ? { message: issue.message.startsWith('Too small') ? `needs at least ${issue.minimum} item(s)` : issue.message }
+        : issue.origin === 'string'
+          ? { message: 'must not be empty' }
+          : { message: `must be at least ${issue.minimum}; got ${describeType(input)}` };
+    case 'too_big':
+      return issue.origin === 'string' ? { message: `is longer than ${issue.maximum} characters` } : { message: `must be at most ${issue.maximum}; got ${describeType(input)}` };
+    case 'invalid_union':
+      return { message: `does not match any allowed form; got ${describeType(input)}`, hint: 'see the schema (edgegen schema) for the accepted forms' };
+    default:
+      return { message: issue.message };
+  }
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = data;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[p as string];
+  }
+  return v;
+}
+
+/** Validate parsed spec data: schema first (every issue reported), then references and cross-field rules. */
+export function validateSpec(parsed: ParsedSpec): ValidateResult {
+  const { file, data, locate } = parsed;
+  const result = specSchema.safeParse(data);
+  if (!result.success) {
+    const diagnostics: Diagnostic[] = [];
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const pos = locate([...path, key], true);
+          const near = closest(key, keysAt(specSchema, path));
+          diagnostics.push({
+            file, ...pos, severity: 'error', code: 'unknown-key', path: formatPath([...path, key]),
+            message: `unknown key "${key}"${near ? `; did you mean "${near}"?` : ''}`,
+            hint: near ? `rename it to "${near}"` : `allowed keys here: ${keysAt(specSchema, path).join(', ')}`,
+          });
+        }
+        continue;
+      }
+      const input = valueAt(data, path);
+      const { message, hint } = issueMessage(issue, input);
+      const pos = locate(path, input === undefined);
+      diagnostics.push({ file, ...pos, severity: 'error', code: 'schema', path: formatPath(path) || '(root)', message, hint });
+    }
+    return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
+  }
+  const diagnostics = checkReferences(result.data, parsed);
+  if (diagnostics.length > 0) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
+  return { ok: true, spec: result.data };
+}
+
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+}
