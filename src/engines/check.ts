@@ -63,8 +63,8 @@ export async function engineCheck(specModel: Model, opts: { keep?: boolean } = {
     if (model.gateway) {
       const bin = await findBinary('kong');
       results.push(bin
-        ? { engine: 'kong', status: 'not-run', detail: 'kong is installed but not run by --engine-check; kong.yaml was checked against edgegen\'s Kong 3.9 schema' }
-        : { engine: 'kong', status: 'not-run', detail: 'kong is not installed; kong.yaml was checked against edgegen\'s Kong 3.9 schema instead' });
+        ? { engine: 'kong', status: 'not-run', detail: 'kong is installed but --engine-check does not run it; kong.yaml passed edgegen\'s Kong 3.9 schema check' }
+        : { engine: 'kong', status: 'not-run', detail: 'kong is not installed; kong.yaml passed edgegen\'s Kong 3.9 schema check instead' });
     }
   } finally {
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,8 @@ export function specPlan(model: Model): AddressPlan {
     const l = model[layer]!;
     if (port === 'status') {
       if (layer === 'loadBalancer') return model.loadBalancer!.settings.stats?.bind ?? '127.0.0.1';
-      if (layer === 'proxy') return '127.0.0.1';
+      // Only a previous layer needs the status port; the entry layer keeps it on loopback.
+      if (model.chain[0] === layer) return '127.0.0.1';
     }
     return l.settings.bind ?? '0.0.0.0';
   };
@@ -41,7 +42,7 @@ export function specPlan(model: Model): AddressPlan {
       return { host: inst.host, port: inst.port };
     },
     file: (p) => p,
-    stateDir: (layer) => (layer === 'proxy' ? '/var/cache/nginx/edgegen' : layer === 'loadBalancer' ? '/var/lib/haproxy' : '/usr/local/kong'),
+    stateDir: (layer) => (layer === 'proxy' ? '/var/cache/nginx' : layer === 'loadBalancer' ? '/var/lib/haproxy' : '/usr/local/kong'),
   };
 }
 

@@ -44,7 +44,7 @@ export function parseSpecText(text: string, file: string): ParseResult {
         const dup = e.code === 'DUPLICATE_KEY';
         return {
           file, line: p.line, col: p.col, severity: 'error' as const, code: dup ? 'duplicate-key' : 'syntax',
-          message: dup ? 'duplicate key: a key may appear once in a mapping' : `YAML: ${e.message.split('\n')[0]}`,
+          message: dup ? `duplicate key "${/^["']?([^:"'\n]*)/.exec(text.slice(e.pos[0]))![1].trim()}": a key may appear once in a mapping` : `YAML: ${e.message.split('\n')[0]}`,
           hint: dup ? 'remove or rename one of the two keys' : undefined,
         };
       }),

@@ -154,7 +154,7 @@ function checkTls(spec: Spec, err: Err) {
   const tls = spec.tls;
   const present = LAYERS.filter((l) => spec[l]);
   if (present.length === 0) {
-    err(['services'], 'a spec needs at least one layer: loadBalancer, gateway or proxy');
+    err(['services'], 'a spec needs at least one layer: loadBalancer, gateway or proxy', 'add proxy: { ports: { http: 80 } } for a single NGINX in front of the services', true);
     return;
   }
   const entry = present[0];

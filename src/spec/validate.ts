@@ -32,8 +32,14 @@ function issueMessage(issue: Issue, input: unknown): { message: string; hint?: s
           : { message: `must be at least ${issue.minimum}; got ${describeType(input)}` };
     case 'too_big':
       return issue.origin === 'string' ? { message: `is longer than ${issue.maximum} characters` } : { message: `must be at most ${issue.maximum}; got ${describeType(input)}` };
-    case 'invalid_union':
+    case 'invalid_union': {
+      // A union of enums and literals (e.g. "DENY" | "SAMEORIGIN" | false): list every accepted value.
+      const branches = (issue as { errors?: Issue[][] }).errors ?? [];
+      const values = branches.flatMap((b) => b.flatMap((i) => (i.code === 'invalid_value' ? i.values : [])));
+      if (branches.length && branches.every((b) => b.length === 1 && b[0].path.length === 0 && (b[0].code === 'invalid_value' || b[0].code === 'invalid_type')) && values.length)
+        return { message: `must be one of: ${values.map((v) => JSON.stringify(v)).join(', ')}; got ${describeType(input)}` };
       return { message: `does not match any allowed form; got ${describeType(input)}`, hint: 'see the schema (edgegen schema) for the accepted forms' };
+    }
     default:
       return { message: issue.message };
   }

@@ -121,6 +121,7 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
       if (s.sticky && mode === 'http') opt.push('cookie', name);
       if (tlsHop && mode === 'http') opt.push('ssl', ...(tls?.ca ? ['verify required ca-file', quote(plan.file(tls.ca), 'tls.ca')] : ['verify none']), 'alpn http/1.1');
       if (hc && tlsHop && mode === 'http') opt.push('no-check-ssl');
+      if (mode === 'tcp' && lb.passthrough && tlsHop) opt.push('send-proxy-v2');
       servers.push(w(...opt));
     }
     return { name, mode, balance: balanceFor(s.algorithm, s.hashHeader), lines, servers };
@@ -157,9 +158,9 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
   }
 
   if (next) {
-    if (lb.listen.http !== undefined || !lb.passthrough) backends.push(poolBackend(lb.upstreamTls, s.mode, pool!));
+    const redirectOnly = lb.passthrough && (lb.listen.http === undefined || tls?.redirectHttp);
+    if (!redirectOnly) backends.push(poolBackend(lb.upstreamTls, s.mode, pool!));
     if (lb.passthrough) backends.push(poolBackend(true, 'tcp', ident(`be_${next.kind}_tls`)));
-    if (lb.listen.http !== undefined && lb.passthrough && tls?.redirectHttp) backends.splice(0, 1);
   } else {
     for (const svc of model.services) if (model.routes.some((r) => r.service === svc)) backends.push(serviceBackend(svc, model, plan));
   }

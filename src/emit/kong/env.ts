@@ -11,7 +11,8 @@ export function kongEnvironment(model: Model, plan: AddressPlan, instance: numbe
   }
   if (gw.listen.https !== undefined) {
     const ep = plan.bind('gateway', instance, 'https');
-    listen.push(`${ep.host}:${ep.port} ssl reuseport backlog=16384`);
+    const pp = model.chain[0] === 'loadBalancer' && model.chain[1] === 'gateway' && model.loadBalancer!.passthrough ? ' proxy_protocol' : '';
+    listen.push(`${ep.host}:${ep.port} ssl${pp} reuseport backlog=16384`);
   }
   const status = plan.bind('gateway', instance, 'status');
   const env: Record<string, string> = {
