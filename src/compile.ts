@@ -62,6 +62,7 @@ function secretDiagnostics(model: Model, parsed: ParsedSpec, env: Env): Diagnost
 export function emitAll(model: Model, plan: AddressPlan, env: Env, instance = 0): OutputFile[] {
   const files: OutputFile[] = [];
   if (model.loadBalancer) files.push({ path: 'haproxy/haproxy.cfg', content: emitHaproxy(model, plan, { instance }), mode: 0o644 });
+  if (model.gateway?.settings.engine === 'nginx') throw new EmitError('gateway.engine "nginx" is not wired into the build yet');
   if (model.gateway) {
     const kong = emitKong(model, plan, env);
     // Self-check against Kong 3.9's rules: an emitter bug must never reach a gateway.

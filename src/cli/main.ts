@@ -1,21 +1,25 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileSpec, loadSpec, type TargetOverrides } from '../compile.js';
 import { EdgegenError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { engineCheck } from '../engines/check.js';
 import { jsonSchema } from '../spec/json-schema.js';
+import { MAX_SPEC_BYTES } from '../spec/parse.js';
 import { diffOutputs, writeOutputs } from '../write.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 
-function readSpec(file: string): string {
+export function readSpec(file: string): string {
   try {
+    // Refuse oversized input before reading it.
+    if (statSync(file).size > MAX_SPEC_BYTES) throw new EdgegenError(`${file}:1:1: error: spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB; split it or remove generated bulk`, 1);
     return readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof EdgegenError) throw e;
     throw new EdgegenError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
 }

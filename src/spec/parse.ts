@@ -10,6 +10,8 @@ export interface Pos { line: number; col: number }
 /** A parsed spec: its plain data and a way back from a key path to the source position. */
 export interface ParsedSpec {
   file: string;
+  /** The source text (lint reads suppression comments from it). */
+  text: string;
   data: unknown;
   locate(path: readonly (string | number)[], key?: boolean): Pos;
 }
@@ -80,7 +82,7 @@ export function parseSpecText(text: string, file: string): ParseResult {
     const off = target?.range?.[0] ?? 0;
     return lineCounter.linePos(off);
   };
-  return { ok: true, spec: { file, data, locate } };
+  return { ok: true, spec: { file, text, data, locate } };
 }
 
 function checkStructure(doc: Document, file: string, lc: LineCounter): ParseResult | null {

@@ -145,7 +145,7 @@ const policies = {
 export const gateway = z
   .object({
     ...layerCommon,
-    engine: z.enum(['kong']).default('kong'),
+    engine: z.enum(['kong', 'nginx']).default('kong').describe('kong (DB-less declarative config) or nginx (the same policies compiled to an NGINX gateway)'),
     consumers: z.array(consumer).default([]),
     ...policies,
     correlationId: z.object({ header: headerName.default('X-Request-ID'), echo: z.boolean().default(true) }).strict().optional(),
@@ -270,6 +270,11 @@ export const spec = z
     loadBalancer: loadBalancer.optional(),
     gateway: gateway.optional(),
     proxy: proxy.optional(),
+    lint: z
+      .object({ rules: z.record(z.string().regex(/^[a-z][a-z0-9-]{1,63}$/), z.enum(['off', 'info', 'warn', 'error'])).default({}) })
+      .strict()
+      .optional()
+      .describe('turn lint rules off or change their severity: lint: { rules: { rule-id: off|info|warn|error } }'),
     services: z.array(service).min(1, { message: 'a spec needs at least one service' }),
     routes: z.array(route).min(1, { message: 'a spec needs at least one route' }),
   })
