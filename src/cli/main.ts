@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { compileSpec, loadSpec, type TargetOverrides } from '../compile.js';
 import { EdgegenError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { engineCheck } from '../engines/check.js';
+import { RuntimeError } from '../runtime/driver.js';
 import { jsonSchema } from '../spec/json-schema.js';
+import { registerRuntime } from './runtime.js';
 import { MAX_SPEC_BYTES } from '../spec/parse.js';
 import { diffOutputs, writeOutputs } from '../write.js';
 
@@ -108,6 +110,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .description('print the JSON Schema of the spec (for editor completion)')
     .action(() => io.out(JSON.stringify(jsonSchema(), null, 2)));
 
+  registerRuntime(program, io, (n) => { code = n; }, readSpec);
+
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -115,6 +119,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     if (e instanceof EdgegenError) {
       io.err(`edgegen: ${e.message}`);
       return e.exitCode;
+    }
+    if (e instanceof RuntimeError) {
+      io.err(`edgegen: ${e.message}`);
+      return 1;
     }
     io.err(`edgegen: internal error: ${(e as Error).message}${debug ? `\n${(e as Error).stack}` : ' (run with --debug for details)'}`);
     return 2;

@@ -16,8 +16,8 @@ export interface EngineCheck { engine: 'nginx' | 'haproxy' | 'kong'; status: 'pa
  */
 export async function engineCheck(specModel: Model, opts: { keep?: boolean } = {}): Promise<EngineCheck[]> {
   // Emit for the versions installed here; syntax that differs by version (http2) follows the engine that checks it.
-  const nginxVersion = await installedVersion('nginx', /nginx\/(\d+\.\d+)/);
-  const model: Model = { ...specModel, targets: { ...specModel.targets, ...(nginxVersion ? { nginx: nginxVersion } : {}) } };
+  const model = await forInstalledEngines(specModel);
+  const nginxVersion = model.targets.nginx;
   const dir = mkdtempSync(join(tmpdir(), 'edgegen-check-'));
   const results: EngineCheck[] = [];
   try {
@@ -56,8 +56,8 @@ export async function engineCheck(specModel: Model, opts: { keep?: boolean } = {
       else {
         const cfg = join(dir, 'haproxy.cfg');
         writeFileSync(cfg, emitHaproxy(model, plan, { instance: 0 }));
-        const r = await execa(bin, ['-c', '-q', '-f', cfg], { reject: false, all: true });
-        results.push({ engine: 'haproxy', status: r.exitCode === 0 ? 'passed' : 'failed', detail: (r.all ?? '').trim() || 'haproxy -c: ok' });
+        const r = await execa(bin, ['-c', '-f', cfg], { reject: false, all: true });
+        results.push({ engine: 'haproxy', status: r.exitCode === 0 ? 'passed' : 'failed', detail: r.exitCode === 0 ? 'haproxy -c: ok' : (r.all ?? '').trim() });
       }
     }
     if (model.gateway) {
@@ -70,6 +70,13 @@ export async function engineCheck(specModel: Model, opts: { keep?: boolean } = {
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** The model with its target versions set to the engines installed here. */
+export async function forInstalledEngines(model: Model): Promise<Model> {
+  const nginx = await installedVersion('nginx', /nginx\/(\d+\.\d+)/);
+  const haproxy = await installedVersion('haproxy', /version (\d+\.\d+)/);
+  return { ...model, targets: { ...model.targets, ...(nginx ? { nginx } : {}), ...(haproxy ? { haproxy } : {}) } };
 }
 
 async function installedVersion(engine: 'nginx' | 'haproxy', re: RegExp): Promise<string | undefined> {

@@ -114,6 +114,8 @@ export interface Model {
   routes: Route[];
   consumers: Consumer[];
   tls?: Tls;
+  /** Layers taken out of the chain for a local run (reported as bypassed, never as passed). */
+  bypassed?: LayerKind[];
 }
 
 export function layerOf(model: Model, kind: LayerKind): AnyLayer | undefined {

@@ -136,7 +136,12 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
   if (lb.listen.http !== undefined) {
     const lines: HapWord[] = [];
     const redirect = isEntry && tls?.redirectHttp && lb.listen.https !== undefined;
-    if (redirect) lines.push(w('http-request redirect scheme https code 301', lb.listen.https === 443 ? '' : `port ${lb.listen.https}`));
+    const httpsPort = redirect ? plan.bind('loadBalancer', opts.instance, 'https').port : 443;
+    if (redirect) {
+      lines.push(httpsPort === 443
+        ? w('http-request redirect scheme https code 301')
+        : w('http-request redirect location', fmtExpr(`https://%[req.hdr(host),field(1,:)]:${num(httpsPort)}%[capture.req.uri]`), 'code 301'));
+    }
     else lines.push(...commonHttp, w('http-request set-header X-Forwarded-Proto http'));
     frontends.push({ name: ident('fe_http'), mode: redirect ? 'http' : s.mode, bind: bind('http'), lines: httpMode || redirect ? lines : [],
       defaultBackend: redirect ? false : pool && !next ? false : (pool ?? false) });

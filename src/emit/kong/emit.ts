@@ -32,9 +32,12 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
   const proxyPool = next ? 'proxy-pool' : undefined;
   if (next) {
     const port = gw.upstreamTls ? 'https' : 'http';
+    // Proxies that cache get each path from one instance (cache locality): consistent hashing on the path.
+    const caching = next.instances > 1 && model.routes.some((r) => r.cache?.layer === 'proxy');
     upstreams.push({
       name: proxyPool,
-      algorithm: 'round-robin',
+      algorithm: caching ? 'consistent-hashing' : 'round-robin',
+      ...(caching ? { hash_on: 'path' } : {}),
       ...healthchecks(undefined),
       targets: Array.from({ length: next.instances }, (_, i) => {
         const ep = plan.reach(next.kind, i, port);

@@ -82,7 +82,8 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     const h: string[] = [];
     if (fwd.host) h.push('Host $host');
     if (fwd.realIp) h.push('X-Real-IP $remote_addr');
-    if (fwd.forwardedFor) h.push('X-Forwarded-For $proxy_add_x_forwarded_for');
+    // At the edge the client's own X-Forwarded-For is dropped; behind trusted layers their list gets the peer appended.
+    if (fwd.forwardedFor) h.push(`X-Forwarded-For ${behind ? '$edgegen_forwarded_for' : '$remote_addr'}`);
     if (fwd.forwardedProto) h.push('X-Forwarded-Proto $edgegen_forwarded_proto');
     h.push(`${requestIdHeader} $edgegen_request_id`);
     void r;
@@ -181,16 +182,17 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
         comment: `static files under ${st.prefix}`,
         match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
         dispatch: [], guards: [],
-        static: { root: quote(plan.file(st.root), 'static root'), expires: time(ttlMs(st.expires)) },
+        // immutable: one Cache-Control with max-age and immutable; otherwise nginx's expires sets Expires and max-age.
+        static: { root: quote(plan.file(st.root), 'static root'), expires: st.immutable ? false : time(ttlMs(st.expires)) },
         proxy: false as const,
-        headers: [...securityHeaders, ...(st.immutable ? [`Cache-Control ${quote('public, immutable')}` as NgxArg] : [])],
+        headers: [...securityHeaders, ...(st.immutable ? [`Cache-Control ${quote(`public, max-age=${ttlMs(st.expires) / 1000}, immutable`)}` as NgxArg] : [])],
       });
     }
     const hasRoot = group.routes.some((r) => r.pathType === 'prefix' && r.path === '/');
     for (const kind of ['http', 'https'] as const) {
       if (proxy.listen[kind] === undefined) continue;
       const redirect = kind === 'http' && isEntry && tls?.redirectHttp && proxy.listen.https !== undefined
-        ? { port: proxy.listen.https === 443 ? '' : `:${num(proxy.listen.https)}` } : false;
+        ? { port: plan.bind('proxy', opts.instance, 'https').port === 443 ? '' : `:${num(plan.bind('proxy', opts.instance, 'https').port)}` } : false;
       servers.push({
         listen: listenFor(kind, isDefault),
         serverNames: names,
@@ -234,6 +236,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     realIpHeader: proxyProtocol ? 'proxy_protocol' : 'X-Forwarded-For',
     statusAllow: [...new Set(['127.0.0.1', ...trustedProxies])],
     forwardedProtoDefault: '$scheme',
+    forwardedFor: behind,
     trustForwardedProto: behind,
     gzip: s.gzip.enabled ? { minLength: num(s.gzip.minLength), types: s.gzip.types.map((t) => quote(t)).join(' ') } : false,
     cache: model.routes.some((r) => r.cache?.layer === 'proxy')

@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSpec } from '../compile.js';
+import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
+import type { LayerKind } from '../model/types.js';
+import { dockerDriver, dockerAvailable, type ImageOverrides } from '../runtime/docker.js';
+import { RuntimeError, type Driver } from '../runtime/driver.js';
+import { processDriver } from '../runtime/process.js';
+import { down, status, up } from '../runtime/stack.js';
+import { readState, stateDirFor, type StackState } from '../runtime/state.js';
+
+interface Io { out: (s: string) => void; err: (s: string) => void }
+
+const LAYERS: LayerKind[] = ['loadBalancer', 'gateway', 'proxy'];
+
+export function parseImages(values: string[]): ImageOverrides {
+  const out: ImageOverrides = {};
+  for (const v of values) {
+    const m = /^(loadBalancer|gateway|proxy|service|haproxy|kong|nginx|echo)=([a-z0-9][a-z0-9._\/:@-]{0,255})$/.exec(v);
+    if (!m) throw new EdgegenError(`--image takes layer=REPO:TAG (layer: loadBalancer|gateway|proxy|service), got "${v}"`);
+    const key = ({ haproxy: 'loadBalancer', kong: 'gateway', nginx: 'proxy', echo: 'service' } as Record<string, string>)[m[1]] ?? m[1];
+    out[key as keyof ImageOverrides] = m[2];
+  }
+  return out;
+}
+
+export async function driverFor(runtime: string | undefined, images: ImageOverrides): Promise<Driver> {
+  if (runtime === 'process') return processDriver();
+  if (runtime === 'docker') return dockerDriver(images);
+  if (runtime !== undefined) throw new EdgegenError(`--runtime is docker or process, got "${runtime}"`);
+  return (await dockerAvailable()) ? dockerDriver(images) : processDriver();
+}
+
+/** The stack a command acts on: named by a spec file, or the only one under .edgegen/. */
+export function findStack(root: string, spec?: string): StackState {
+  let name: string | undefined;
+  if (spec) {
+    const r = loadSpec(readSpecText(spec), spec);
+    if (!r.model) throw new EdgegenError(`${spec} is not a valid spec: ${r.diagnostics.map(formatDiagnostic).join('; ')}`, 1);
+    name = r.model.name;
+  } else {
+    const dir = join(root, '.edgegen');
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => readState(join(dir, n))) : [];
+    if (names.length !== 1) throw new EdgegenError(names.length ? `several stacks are up (${names.join(', ')}); name one by its spec file` : 'no stack is up here (run edgegen up <spec>)');
+    name = names[0];
+  }
+  const state = readState(stateDirFor(root, name));
+  if (!state) throw new EdgegenError(`stack ${name} is not up`);
+  return state;
+}
+
+let readSpecText: (f: string) => string = () => '';
+
+export function registerRuntime(program: Command, io: Io, setCode: (n: number) => void, readSpec: (f: string) => string): void {
+  readSpecText = readSpec;
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program
+    .command('up')
+    .description('boot the compiled stack on this machine and print its entry URLs')
+    .argument('<spec>', 'spec file (YAML)')
+    .option('--runtime <kind>', 'docker (default when a Docker engine answers) or process')
+    .option('--image <layer=ref>', 'image override per layer, e.g. proxy=nginx:1.27 (repeatable)', collect, [])
+    .option('--bypass <layer>', 'wire around a layer that cannot run here, e.g. gateway (repeatable)', collect, [])
+    .option('--base-port <n>', 'first loopback port to use (default: a free range)')
+    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; basePort?: string }) => {
+      const r = loadSpec(readSpec(spec), spec);
+      if (!r.model) {
+        for (const d of r.diagnostics) io.err(formatDiagnostic(d));
+        setCode(1);
+        return;
+      }
+      const bypass = o.bypass.map((b) => {
+        if (!LAYERS.includes(b as LayerKind)) throw new EdgegenError(`--bypass takes a layer (${LAYERS.join(', ')}), got "${b}"`);
+        return b as LayerKind;
+      });
+      const model = r.model;
+      if (model.gateway?.settings.engine === 'kong' && !bypass.includes('gateway') && o.runtime === 'process') {
+        const { findBinary } = await import('../engines/binaries.js');
+        if (!(await findBinary('kong'))) {
+          throw new RuntimeError('the gateway layer needs Kong, which is not installed here. Choose one: run with --runtime docker and a Kong image (--image gateway=kong:3.9.3), set gateway.engine: nginx in the spec, or pass --bypass gateway to wire the load balancer straight to the next layer');
+        }
+      }
+      const driver = await driverFor(o.runtime, parseImages(o.image));
+      const basePort = o.basePort !== undefined ? Number(o.basePort) : undefined;
+      if (basePort !== undefined && !(Number.isInteger(basePort) && basePort >= 1024 && basePort < 65000)) throw new EdgegenError('--base-port takes a number from 1024 to 64999');
+      const state = await up(model, { driver, root: process.cwd(), specFile: spec, env: process.env, basePort, bypass, progress: (l) => io.out(l) });
+      io.out(`stack ${state.name} is up (${state.runtime} runtime)${state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : ''}`);
+      if (state.entry.http) io.out(`  ${state.entry.http}`);
+      if (state.entry.https) io.out(`  ${state.entry.https}${state.caFile ? `  (CA: ${state.caFile})` : ''}`);
+    });
+
+  program
+    .command('status')
+    .description("show each layer's instances and their health")
+    .argument('[spec]', 'spec file of the stack (default: the only stack that is up)')
+    .action(async (spec?: string) => {
+      const state = findStack(process.cwd(), spec);
+      const driver = await driverFor(state.runtime, {});
+      const rows = await status(state, driver);
+      io.out(`stack ${state.name} (${state.runtime})${state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : ''}`);
+      for (const r of rows) io.out(`  ${r.id.padEnd(28)} ${r.running ? (r.healthy ? 'healthy' : 'unhealthy') : 'stopped'}${r.pid ? `  pid ${r.pid}` : ''}${r.containerId ? `  container ${r.containerId.slice(0, 12)}` : ''}`);
+      if (rows.some((r) => !r.healthy)) setCode(1);
+    });
+
+  program
+    .command('logs')
+    .description("show the engines' logs")
+    .argument('[layer]', 'loadBalancer, gateway, proxy or service (default: all)')
+    .option('--spec <file>', 'spec file of the stack')
+    .option('-n, --lines <n>', 'lines per instance', '50')
+    .action(async (layer: string | undefined, o: { spec?: string; lines: string }) => {
+      const state = findStack(process.cwd(), o.spec);
+      const driver = await driverFor(state.runtime, {});
+      for (const u of state.units) {
+        if (layer && u.layer !== layer) continue;
+        io.out(`==> ${u.id} <==`);
+        io.out(await driver.logs(u, Number(o.lines) || 50));
+      }
+    });
+
+  program
+    .command('down')
+    .description('stop and remove exactly what up started')
+    .argument('[spec]', 'spec file of the stack (default: the only stack that is up)')
+    .action(async (spec?: string) => {
+      const state = findStack(process.cwd(), spec);
+      const driver = await driverFor(state.runtime, {});
+      const stopped = await down(state, driver);
+      io.out(`stack ${state.name} is down (${stopped.length} ${state.runtime === 'docker' ? 'containers' : 'processes'} stopped)`);
+    });
+}
