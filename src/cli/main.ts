@@ -8,6 +8,7 @@ import { engineCheck } from '../engines/check.js';
 import { RuntimeError } from '../runtime/driver.js';
 import { jsonSchema } from '../spec/json-schema.js';
 import { registerRuntime } from './runtime.js';
+import { registerSmoke } from './smoke.js';
 import { MAX_SPEC_BYTES } from '../spec/parse.js';
 import { diffOutputs, writeOutputs } from '../write.js';
 
@@ -111,6 +112,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .action(() => io.out(JSON.stringify(jsonSchema(), null, 2)));
 
   registerRuntime(program, io, (n) => { code = n; }, readSpec);
+  registerSmoke(program, io, (n) => { code = n; }, readSpec);
 
   try {
     await program.parseAsync(argv);

@@ -21,6 +21,11 @@ export function bypassLayer(model: Model, layer: LayerKind): Model {
     const prev = out[before]!;
     const next = after ? out[after] : undefined;
     out[before] = { ...prev, upstreamTls: Boolean(prev.upstreamTls && next?.listen.https !== undefined) } as never;
+    // A health path written for the bypassed engine (e.g. Kong's /status/ready) does not fit the next one: use its default.
+    if (before === 'loadBalancer' && out.loadBalancer!.settings.healthCheck?.path) {
+      const lb = out.loadBalancer!;
+      out.loadBalancer = { ...lb, settings: { ...lb.settings, healthCheck: { ...lb.settings.healthCheck!, path: undefined } } };
+    }
   }
   return out;
 }

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { loadSpec } from '../compile.js';
+import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
+import type { LayerKind, Model } from '../model/types.js';
+import { bypassLayer } from '../runtime/bypass.js';
+import { down, up } from '../runtime/stack.js';
+import type { StackState } from '../runtime/state.js';
+import { CHECK_GROUPS, runSmoke, type CheckGroup } from '../smoke/index.js';
+import { formatJson, formatJunit, formatText, makeReport } from '../smoke/report.js';
+import { driverFor, findStack, parseImages } from './runtime.js';
+
+interface Io { out: (s: string) => void; err: (s: string) => void }
+
+function modelFor(state: StackState, readSpec: (f: string) => string): Model {
+  const r = loadSpec(readSpec(state.spec), state.spec);
+  if (!r.model) throw new EdgegenError(`${state.spec} no longer validates: ${r.diagnostics.map(formatDiagnostic).join('; ')}`, 1);
+  let model = r.model;
+  for (const l of state.bypassed) model = bypassLayer(model, l);
+  return model;
+}
+
+function parseOnly(values: string[]): CheckGroup[] | undefined {
+  if (!values.length) return undefined;
+  for (const v of values) if (!CHECK_GROUPS.includes(v as CheckGroup)) throw new EdgegenError(`--only takes one of ${CHECK_GROUPS.join(', ')}, got "${v}"`);
+  return values as CheckGroup[];
+}
+
+function print(io: Io, format: string, state: StackState, results: Awaited<ReturnType<typeof runSmoke>>): number {
+  const report = makeReport(state.name, state.runtime, state.bypassed, results);
+  if (format === 'json') io.out(formatJson(report));
+  else if (format === 'junit') io.out(formatJunit(report));
+  else if (format === 'text') io.out(formatText(report));
+  else throw new EdgegenError(`--format is text, json or junit, got "${format}"`);
+  return report.summary.failed > 0 ? 1 : 0;
+}
+
+export function registerSmoke(program: Command, io: Io, setCode: (n: number) => void, readSpec: (f: string) => string): void {
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program
+    .command('smoke')
+    .description('prove on the running stack what the spec promises')
+    .argument('[spec]', 'spec file of the stack (default: the only stack that is up)')
+    .option('--format <format>', 'text, json or junit', 'text')
+    .option('--only <group>', `run only these checks (${CHECK_GROUPS.join(', ')}; repeatable)`, collect, [])
+    .action(async (spec: string | undefined, o: { format: string; only: string[] }) => {
+      const state = findStack(process.cwd(), spec);
+      const driver = await driverFor(state.runtime, {});
+      const results = await runSmoke(modelFor(state, readSpec), state, driver, process.env, parseOnly(o.only));
+      setCode(print(io, o.format, state, results));
+    });
+
+  program
+    .command('verify')
+    .description('build + up + smoke + down in one command (cleans up even on failure or Ctrl-C)')
+    .argument('<spec>', 'spec file (YAML)')
+    .option('--runtime <kind>', 'docker or process')
+    .option('--image <layer=ref>', 'image override per layer (repeatable)', collect, [])
+    .option('--bypass <layer>', 'wire around a layer that cannot run here (repeatable)', collect, [])
+    .option('--format <format>', 'text, json or junit', 'text')
+    .option('--only <group>', 'run only these checks (repeatable)', collect, [])
+    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; format: string; only: string[] }) => {
+      const r = loadSpec(readSpec(spec), spec);
+      if (!r.model) {
+        for (const d of r.diagnostics) io.err(formatDiagnostic(d));
+        setCode(1);
+        return;
+      }
+      const only = parseOnly(o.only);
+      const driver = await driverFor(o.runtime, parseImages(o.image));
+      const bypass = o.bypass as LayerKind[];
+      const progress = o.format === 'text' ? (l: string) => io.err(l) : () => {};
+      let state: StackState | undefined;
+      const cleanup = async () => { if (state) { const s = state; state = undefined; await down(s, driver).catch(() => {}); } };
+      const onSignal = () => { void cleanup().then(() => process.exit(130)); };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        state = await up(r.model, { driver, root: process.cwd(), specFile: spec, env: process.env, bypass, progress });
+        const results = await runSmoke(modelFor(state, readSpec), state, driver, process.env, only);
+        setCode(print(io, o.format, state, results));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await cleanup();
+      }
+    });
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { Route } from '../../model/types.js';
+import type { CheckResult, SmokeContext } from '../context.js';
+import { timed } from '../context.js';
+import { requestFor, winningRoute } from '../sample.js';
+
+/** A route that is cheapest to use: no auth, no rate limit if possible. */
+export function cheapestRoute(ctx: SmokeContext): Route | undefined {
+  const usable = ctx.model.routes.filter((r) => r.pathType === 'prefix' && (!r.auth || ctx.consumers.some((c) => ctx.credentials(r, c))));
+  return usable.find((r) => !r.rateLimit && !r.auth) ?? usable.find((r) => !r.rateLimit) ?? usable[0];
+}
+
+/** Security headers, X-Forwarded-For that the client cannot forge, and one request id from the edge to the backend. */
+export async function headerChecks(ctx: SmokeContext): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const r = cheapestRoute(ctx);
+  if (!r) return out;
+  const shape = requestFor(r, `edgegen-smoke-headers-${randomBytes(4).toString('hex')}`);
+  if (!shape || winningRoute(ctx.model, shape) !== r) return out;
+  const consumer = ctx.consumers.find((c) => ctx.credentials(r, c));
+  if (ctx.remaining(r, consumer?.name) < 2) return [{ layer: ctx.model.chain[0], check: 'headers', name: 'headers', status: 'not-run', reason: 'the rate limit is spent for this window', durationMs: 0 }];
+  const rid = `edgegen-smoke-${randomBytes(6).toString('hex')}`;
+  const ridHeader = ctx.model.gateway?.settings.correlationId?.header ?? 'X-Request-ID';
+  const req = ctx.request(shape, { ...(consumer ? ctx.credentials(r, consumer) : {}), 'X-Forwarded-For': '203.0.113.77', [ridHeader]: rid });
+  const res = await ctx.send(req);
+  ctx.spend(r, consumer?.name, res);
+  const seen = (res.json?.headers ?? {}) as Record<string, string>;
+  const sec = ctx.model.proxy?.settings.securityHeaders;
+  if (sec) {
+    const want: [string, string][] = [];
+    if (sec.contentTypeOptions) want.push(['x-content-type-options', 'nosniff']);
+    if (sec.frameOptions) want.push(['x-frame-options', sec.frameOptions]);
+    if (sec.referrerPolicy) want.push(['referrer-policy', sec.referrerPolicy]);
+    if (sec.contentSecurityPolicy) want.push(['content-security-policy', sec.contentSecurityPolicy]);
+    out.push(await timed('proxy', 'headers', 'security headers present', async () => {
+      const missing = want.filter(([k, v]) => res.headers[k] !== v).map(([k]) => k);
+      return { status: res.status === 200 && missing.length === 0 ? 'pass' : 'fail', expected: want.map(([k, v]) => `${k}: ${v}`).join('; '),
+        observed: missing.length ? `${res.status || res.error}; missing or different: ${missing.join(', ')}` : 'all present', reproduce: ctx.curl(req) };
+    }));
+  }
+  out.push(await timed(ctx.model.chain[0], 'headers', 'X-Forwarded-For holds the client, not a value the client sent', async () => {
+    const xff = String(seen['x-forwarded-for'] ?? '');
+    const ok = res.status === 200 && xff.split(',')[0].trim() === '127.0.0.1' && !xff.includes('203.0.113.77');
+    return { status: ok ? 'pass' : 'fail', expected: 'X-Forwarded-For starts with 127.0.0.1 and drops the forged 203.0.113.77', observed: `${res.status || res.error}; backend saw X-Forwarded-For: ${xff || 'absent'}`, reproduce: ctx.curl(req) };
+  }));
+  out.push(await timed(ctx.model.chain[0], 'headers', 'one request id travels to the backend', async () => {
+    const got = seen[ridHeader.toLowerCase()];
+    const plain = ctx.request({ ...shape, path: `${shape.path}?edgegen-smoke=rid` }, consumer ? ctx.credentials(r, consumer) : {});
+    const res2 = await ctx.send(plain);
+    ctx.spend(r, consumer?.name, res2);
+    const generated = ((res2.json?.headers ?? {}) as Record<string, string>)[ridHeader.toLowerCase()];
+    const echoed = res2.headers[ridHeader.toLowerCase()];
+    const ok = got === rid && Boolean(generated) && (echoed === undefined || echoed === generated);
+    return { status: ok ? 'pass' : 'fail', expected: `the backend sees the client's ${ridHeader} unchanged, and a generated one when the client sends none`,
+      observed: `sent ${rid}, backend saw ${got ?? 'none'}; without one the backend saw ${generated ?? 'none'}${echoed ? `, client got ${echoed}` : ''}`, reproduce: ctx.curl(req) };
+  }));
+  return out;
+}

@@ -1,0 +1,37 @@
+import type { Env } from '../emit/kong/secrets.js';
+import type { Model } from '../model/types.js';
+import type { Driver } from '../runtime/driver.js';
+import type { StackState } from '../runtime/state.js';
+import { authChecks } from './checks/auth.js';
+import { cacheChecks } from './checks/cache.js';
+import { distributionChecks } from './checks/distribution.js';
+import { failoverChecks } from './checks/failover.js';
+import { headerChecks } from './checks/headers.js';
+import { rateLimitChecks } from './checks/ratelimit.js';
+import { routingChecks } from './checks/routing.js';
+import { staticChecks } from './checks/static.js';
+import { tlsChecks } from './checks/tls.js';
+import { SmokeContext, type CheckResult } from './context.js';
+
+export type { CheckResult } from './context.js';
+
+export const CHECK_GROUPS = ['routing', 'auth', 'headers', 'cache', 'static', 'tls', 'rate-limit', 'distribution', 'failover'] as const;
+export type CheckGroup = (typeof CHECK_GROUPS)[number];
+
+/**
+ * Run the checks the model implies against a running stack. Order matters: the rate-limit checks spend a window's
+ * budget, and failover stops and restarts instances, so they come last.
+ */
+export async function runSmoke(model: Model, state: StackState, driver: Driver, env: Env, only?: CheckGroup[]): Promise<CheckResult[]> {
+  const ctx = new SmokeContext(model, state, driver, env);
+  const groups: [CheckGroup, (c: SmokeContext) => Promise<CheckResult[]>][] = [
+    ['routing', routingChecks], ['auth', authChecks], ['headers', headerChecks], ['cache', cacheChecks], ['static', staticChecks],
+    ['tls', tlsChecks], ['rate-limit', rateLimitChecks], ['distribution', distributionChecks], ['failover', failoverChecks],
+  ];
+  const results: CheckResult[] = [];
+  for (const [name, fn] of groups) if (!only || only.includes(name)) results.push(...(await fn(ctx)));
+  for (const l of model.bypassed ?? []) {
+    if (!results.some((r) => r.layer === l)) results.push({ layer: l, check: 'layer', name: `${l} layer`, status: 'not-run', reason: `${l} was bypassed (--bypass ${l})`, durationMs: 0 });
+  }
+  return results;
+}
