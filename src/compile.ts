@@ -6,6 +6,7 @@ import type { Env } from './emit/kong/secrets.js';
 import { emitNginxProxy } from './emit/nginx/proxy.js';
 import { EmitError } from './emit/text.js';
 import { validateKongYaml } from './kong/schema/index.js';
+import { lintModel } from './lint/index.js';
 import { specPlan, type AddressPlan } from './model/plan.js';
 import { resolve } from './model/resolve.js';
 import type { Model } from './model/types.js';
@@ -33,6 +34,8 @@ export interface CompileOptions {
   targets?: TargetOverrides;
   /** Address plan factory; default: the spec's own addresses. */
   plan?: (model: Model) => AddressPlan;
+  /** Run the lint rules; error-level findings stop the build (default true). */
+  lint?: boolean;
 }
 
 export interface CompileResult { ok: boolean; diagnostics: Diagnostic[]; files: OutputFile[]; model?: Model }
@@ -84,9 +87,11 @@ export function compileSpec(text: string, file: string, opts: CompileOptions = {
   const env = opts.env ?? process.env;
   const secrets = secretDiagnostics(model, loaded.parsed!, env);
   if (secrets.length) return { ok: false, diagnostics: secrets, files: [], model };
+  const findings = opts.lint === false ? [] : lintModel(model, loaded.parsed!);
+  if (findings.some((d) => d.severity === 'error')) return { ok: false, diagnostics: findings, files: [], model };
   try {
     const files = emitAll(model, (opts.plan ?? specPlan)(model), env);
-    return { ok: true, diagnostics: [], files, model };
+    return { ok: true, diagnostics: findings, files, model };
   } catch (e) {
     if (e instanceof EmitError) {
       return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', code: 'emit', message: e.message }], files: [], model };

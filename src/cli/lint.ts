@@ -2,7 +2,6 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadSpec } from '../compile.js';
 import { formatLint, LINT_FORMATS, summarize, type LintFormat } from '../lint/format.js';
 import { lintModel } from '../lint/index.js';
-import { readSpec } from './main.js';
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -15,7 +14,7 @@ function maxWarnings(value: string): number {
  * `edgegen lint <spec> [--format text|json|sarif] [--max-warnings N]`: the report goes to stdout; exit 1 when the spec is
  * invalid, has error-level findings, or has more warnings than --max-warnings; exit 0 otherwise.
  */
-export function registerLint(program: Command, io: Io, setCode: (n: number) => void): void {
+export function registerLint(program: Command, io: Io, setCode: (n: number) => void, readSpec: (f: string) => string): void {
   program
     .command('lint')
     .description('check the spec for cross-layer mistakes (rules: docs/lint-rules.md)')

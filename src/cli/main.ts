@@ -2,13 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileSpec, loadSpec, type TargetOverrides } from '../compile.js';
+import { compileSpec, loadSpec } from '../compile.js';
 import { EdgegenError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { engineCheck } from '../engines/check.js';
 import { RuntimeError } from '../runtime/driver.js';
 import { jsonSchema } from '../spec/json-schema.js';
-import { registerRuntime } from './runtime.js';
+import { parseTargets, registerRuntime } from './runtime.js';
 import { registerSmoke } from './smoke.js';
+import { registerLint } from './lint.js';
+import { RULE_IDS } from '../lint/index.js';
 import { MAX_SPEC_BYTES } from '../spec/parse.js';
 import { diffOutputs, writeOutputs } from '../write.js';
 
@@ -33,15 +35,6 @@ function printDiagnostics(io: Io, ds: Diagnostic[]): void {
   if (errors) io.err(`${errors} error${errors === 1 ? '' : 's'}`);
 }
 
-function parseTargets(values: string[]): TargetOverrides {
-  const out: TargetOverrides = {};
-  for (const v of values) {
-    const m = /^(nginx|haproxy)=(\d+\.\d+)$/.exec(v);
-    if (!m) throw new EdgegenError(`--target takes nginx=X.Y or haproxy=X.Y, got "${v}"`);
-    out[m[1] as 'nginx' | 'haproxy'] = m[2];
-  }
-  return out;
-}
 
 /** Run the CLI; returns the exit code (0 ok, 1 invalid spec or failed check, 2 usage or I/O error). */
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
@@ -66,13 +59,17 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .option('--check', 'write nothing; exit 1 when the output directory differs from what the spec produces')
     .option('--engine-check', "also run the installed engines' own checks (nginx -t, haproxy -c)")
     .option('--target <engine=version>', 'target engine version, e.g. nginx=1.22 (repeatable)', collect, [])
-    .action(async (file: string, o: { out: string; check?: boolean; engineCheck?: boolean; target: string[] }) => {
-      const result = compileSpec(readSpec(file), file, { targets: parseTargets(o.target) });
+    .option('--no-lint', 'write even when error-level lint rules fire')
+    .action(async (file: string, o: { out: string; check?: boolean; engineCheck?: boolean; target: string[]; lint: boolean }) => {
+      const result = compileSpec(readSpec(file), file, { targets: parseTargets(o.target), lint: o.lint });
       if (!result.ok) {
         printDiagnostics(io, result.diagnostics);
+        if (result.diagnostics.some((d) => d.severity === 'error' && RULE_IDS.includes(d.code)))
+          io.err('lint errors stop the build: fix them, suppress them in the spec, or pass --no-lint');
         code = 1;
         return;
       }
+      for (const d of result.diagnostics) io.err(formatDiagnostic(d));
       if (o.check) {
         const diff = diffOutputs(o.out, result.files);
         if (diff.length) {
@@ -113,6 +110,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
 
   registerRuntime(program, io, (n) => { code = n; }, readSpec);
   registerSmoke(program, io, (n) => { code = n; }, readSpec);
+  registerLint(program, io, (n) => { code = n; }, readSpec);
 
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSpec } from '../compile.js';
+import { loadSpec, type TargetOverrides } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
 import type { LayerKind } from '../model/types.js';
 import { dockerDriver, dockerAvailable, type ImageOverrides } from '../runtime/docker.js';
@@ -50,6 +50,16 @@ export function findStack(root: string, spec?: string): StackState {
   return state;
 }
 
+export function parseTargets(values: string[]): TargetOverrides {
+  const out: TargetOverrides = {};
+  for (const v of values) {
+    const m = /^(nginx|haproxy)=(\d+\.\d+)$/.exec(v);
+    if (!m) throw new EdgegenError(`--target takes nginx=X.Y or haproxy=X.Y, got "${v}"`);
+    out[m[1] as 'nginx' | 'haproxy'] = m[2];
+  }
+  return out;
+}
+
 let readSpecText: (f: string) => string = () => '';
 
 export function registerRuntime(program: Command, io: Io, setCode: (n: number) => void, readSpec: (f: string) => string): void {
@@ -63,8 +73,9 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
     .option('--image <layer=ref>', 'image override per layer, e.g. proxy=nginx:1.27 (repeatable)', collect, [])
     .option('--bypass <layer>', 'wire around a layer that cannot run here, e.g. gateway (repeatable)', collect, [])
     .option('--base-port <n>', 'first loopback port to use (default: a free range)')
-    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; basePort?: string }) => {
-      const r = loadSpec(readSpec(spec), spec);
+    .option('--target <engine=version>', 'engine version the images run, e.g. nginx=1.22 (repeatable; the process runtime detects it)', collect, [])
+    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; basePort?: string; target: string[] }) => {
+      const r = loadSpec(readSpec(spec), spec, parseTargets(o.target));
       if (!r.model) {
         for (const d of r.diagnostics) io.err(formatDiagnostic(d));
         setCode(1);

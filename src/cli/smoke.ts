@@ -7,7 +7,7 @@ import { down, up } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
 import { CHECK_GROUPS, runSmoke, type CheckGroup } from '../smoke/index.js';
 import { formatJson, formatJunit, formatText, makeReport } from '../smoke/report.js';
-import { driverFor, findStack, parseImages } from './runtime.js';
+import { driverFor, findStack, parseImages, parseTargets } from './runtime.js';
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -58,8 +58,9 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
     .option('--bypass <layer>', 'wire around a layer that cannot run here (repeatable)', collect, [])
     .option('--format <format>', 'text, json or junit', 'text')
     .option('--only <group>', 'run only these checks (repeatable)', collect, [])
-    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; format: string; only: string[] }) => {
-      const r = loadSpec(readSpec(spec), spec);
+    .option('--target <engine=version>', 'engine version the images run, e.g. nginx=1.22 (repeatable)', collect, [])
+    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; format: string; only: string[]; target: string[] }) => {
+      const r = loadSpec(readSpec(spec), spec, parseTargets(o.target));
       if (!r.model) {
         for (const d of r.diagnostics) io.err(formatDiagnostic(d));
         setCode(1);

@@ -20,6 +20,8 @@ export interface UpOptions {
   bypass?: LayerKind[];
   timeoutMs?: number;
   progress?: (line: string) => void;
+  /** Emit for the engine versions installed here (default for the process runtime). */
+  detectTargets?: boolean;
 }
 
 const PROBE_FILE = 'edgegen-probe.txt';
@@ -74,7 +76,7 @@ export { PROBE_FILE };
 /** Boot the stack from the services outward; each layer is waited for by its own health endpoint. */
 export async function up(specModel: Model, opts: UpOptions): Promise<StackState> {
   // Local processes run the engines installed here: emit for their versions.
-  let model = opts.driver.kind === 'process' ? await forInstalledEngines(specModel) : specModel;
+  let model = (opts.detectTargets ?? opts.driver.kind === 'process') ? await forInstalledEngines(specModel) : specModel;
   for (const l of opts.bypass ?? []) model = bypassLayer(model, l);
   const stateDir = stateDirFor(opts.root, model.name);
   const previous = readState(stateDir);
@@ -84,7 +86,9 @@ export async function up(specModel: Model, opts: UpOptions): Promise<StackState>
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
   const basePort = await pickBasePort(model, stateDir, opts.env, opts.basePort);
-  const layout = layoutStack(model, { stateDir, basePort, env: opts.env });
+  // Local processes started by root: nginx workers run as root too, so they can read a private state dir.
+  const workerUser = opts.driver.kind === 'process' && process.getuid?.() === 0 ? 'root' : undefined;
+  const layout = layoutStack(model, { stateDir, basePort, env: opts.env, workerUser });
   await opts.driver.preflight(layout.units);
   const caFile = await prepareFiles(model, layout);
   const say = opts.progress ?? (() => {});

@@ -40,7 +40,8 @@ export interface StackLayout {
   echoScript: string;
 }
 
-const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The compiled echo backend, also when edgegen itself runs from source (tests). */
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Map spec file paths into the stack's state dir: certificates always, static roots when absent on this machine. */
 export function localFiles(model: Model, stateDir: string): (p: string) => string {
@@ -54,11 +55,11 @@ export function localFiles(model: Model, stateDir: string): (p: string) => strin
 }
 
 /** Every unit of a local stack on loopback ports starting at basePort, in start order (services first). */
-export function layoutStack(model: Model, opts: { stateDir: string; basePort: number; env: Env }): StackLayout {
+export function layoutStack(model: Model, opts: { stateDir: string; basePort: number; env: Env; workerUser?: string }): StackLayout {
   const { stateDir } = opts;
   const plan = localPlan(model, { basePort: opts.basePort, stateRoot: stateDir, files: localFiles(model, stateDir) });
   const controlToken = randomBytes(16).toString('hex');
-  const echoScript = join(distRoot, 'runtime', 'echo-main.js');
+  const echoScript = join(projectRoot, 'dist', 'runtime', 'echo-main.js');
   const units: Unit[] = [];
   for (const s of model.services)
     for (const inst of s.instances) {
@@ -80,7 +81,7 @@ export function layoutStack(model: Model, opts: { stateDir: string; basePort: nu
       if (layer === 'proxy') {
         const conf = join(dir, 'nginx.conf');
         units.push({
-          id, layer, engine: 'nginx', instance: i, files: [{ path: conf, content: emitNginxProxy(model, plan, { instance: i }), mode: 0o644 }],
+          id, layer, engine: 'nginx', instance: i, files: [{ path: conf, content: emitNginxProxy(model, plan, { instance: i, user: opts.workerUser }), mode: 0o644 }],
           dirs: [join(dir, 'tmp'), join(dir, 'logs')],
           argv: ['nginx', '-p', dir, '-e', join(dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], env: {},
           health: { kind: 'http', url: `http://${status!.host}:${status!.port}/healthz` }, ports,

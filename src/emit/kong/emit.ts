@@ -68,19 +68,23 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
     const s = r.service;
     // A proxy behind the gateway does the path rewriting; otherwise Kong does it with strip_path and the service path.
     const rewrites = !next && (r.stripPrefix || r.rewrite) && r.pathType !== 'regex';
-    const svcName = rewrites && r.rewrite ? `${s.name}--${r.name}` : s.name;
+    // Kong keeps timeouts and the rewrite path on the service: a route that differs gets a service of its own.
+    const ownTimeouts = r.timeouts.connectMs !== s.timeouts.connectMs || r.timeouts.readMs !== s.timeouts.readMs || r.timeouts.sendMs !== s.timeouts.sendMs;
+    const svcName = (rewrites && r.rewrite) || ownTimeouts ? `${s.name}--${r.name}` : s.name;
     let svc = services.find((x) => x.name === svcName);
     if (!svc) {
       const port = next ? (gw.upstreamTls ? next.listen.https! : next.listen.http!) : s.instances[0].port;
       svc = {
         name: svcName,
         protocol: next ? (gw.upstreamTls ? 'https' : 'http') : s.protocol,
+        // Re-encrypted hops are verified against tls.ca (KONG_NGINX_PROXY_PROXY_SSL_TRUSTED_CERTIFICATE in kong.env).
+        ...(next && gw.upstreamTls && model.tls?.ca ? { tls_verify: true } : {}),
         host: serviceUpstream(s),
         port,
         ...(rewrites && r.rewrite ? { path: r.rewrite } : {}),
-        connect_timeout: ms(s.timeouts.connectMs),
-        read_timeout: ms(s.timeouts.readMs),
-        write_timeout: ms(s.timeouts.sendMs),
+        connect_timeout: ms(r.timeouts.connectMs),
+        read_timeout: ms(r.timeouts.readMs),
+        write_timeout: ms(r.timeouts.sendMs),
         retries: s.retries,
         routes: [] as Entity[],
       };

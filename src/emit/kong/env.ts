@@ -30,6 +30,10 @@ export function kongEnvironment(model: Model, plan: AddressPlan, instance: numbe
     KONG_REAL_IP_RECURSIVE: 'on',
   };
   if (!env.KONG_TRUSTED_IPS) delete env.KONG_TRUSTED_IPS;
+  if (gw.upstreamTls && model.tls?.ca) {
+    env.KONG_NGINX_PROXY_PROXY_SSL_TRUSTED_CERTIFICATE = plan.file(model.tls.ca);
+    env.KONG_NGINX_PROXY_PROXY_SSL_VERIFY_DEPTH = '3';
+  }
   if (gw.terminatesTls && model.tls) {
     env.KONG_SSL_CERT = plan.file(model.tls.certificate);
     env.KONG_SSL_CERT_KEY = plan.file(model.tls.key);

@@ -1,0 +1,87 @@
+import type { Route } from '../model/types.js';
+
+/** Set relations between route matches, for shadowing and overlap. "a covers b": every request b matches, a matches too. */
+
+/** A path match in a comparable form: regexes that are plain anchored literals become exact or prefix matches. */
+type PathMatch = { kind: 'exact'; path: string } | { kind: 'prefix'; path: string } | { kind: 'regex'; source: string; literalPrefix: string };
+
+const LITERAL = /^(?:[A-Za-z0-9_~\/:,=!@&-]|\\[.\/\-])*$/;
+const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
+
+/** The literal text every match of an anchored regex starts with ('' when unknown). */
+function literalPrefix(source: string): string {
+  if (source.includes('|')) return '';
+  let out = '';
+  for (let i = 1; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\' && /[.\/\-]/.test(source[i + 1] ?? '')) { out += source[++i]; continue; }
+    if (!/[A-Za-z0-9_~\/:,=!@&-]/.test(c)) return c === '?' || c === '*' || c === '{' ? out.slice(0, -1) : out;
+    out += c;
+  }
+  return out;
+}
+
+export function pathMatch(r: Route): PathMatch {
+  if (r.pathType === 'exact') return { kind: 'exact', path: r.path };
+  if (r.pathType === 'prefix') return { kind: 'prefix', path: r.path };
+  const body = r.path.slice(1);
+  const exact = body.endsWith('$') && !body.endsWith('\\$') ? body.slice(0, -1) : undefined;
+  if (exact !== undefined && LITERAL.test(exact)) return { kind: 'exact', path: unescape(exact) };
+  const open = body.endsWith('.*') ? body.slice(0, -2) : body;
+  if (exact === undefined && LITERAL.test(open)) return { kind: 'prefix', path: unescape(open) };
+  return { kind: 'regex', source: r.path, literalPrefix: literalPrefix(r.path) };
+}
+
+export function pathCovers(a: PathMatch, b: PathMatch): boolean {
+  if (a.kind === 'prefix') {
+    if (b.kind === 'regex') return b.literalPrefix.startsWith(a.path);
+    return b.path.startsWith(a.path);
+  }
+  if (a.kind === 'exact') return b.kind === 'exact' && a.path === b.path;
+  if (b.kind === 'exact') return new RegExp(a.source).test(b.path);
+  return b.kind === 'regex' && a.source === b.source;
+}
+
+export function samePath(a: PathMatch, b: PathMatch): boolean {
+  return pathCovers(a, b) && pathCovers(b, a);
+}
+
+const hostCovers = (a: string, b: string) => a.toLowerCase() === b.toLowerCase() || (a.startsWith('*.') && b.toLowerCase().endsWith(a.slice(1).toLowerCase()));
+
+/** No hosts means every host. */
+export function hostsCover(a: string[], b: string[]): boolean {
+  if (a.length === 0) return true;
+  return b.length > 0 && b.every((hb) => a.some((ha) => hostCovers(ha, hb)));
+}
+
+/** Hosts both routes match, when both name hosts (a host-specific route beside a host-less one is the intended override). */
+export function sharedHosts(a: string[], b: string[]): string[] {
+  if (a.length === 0 && b.length === 0) return ['any host'];
+  return b.filter((hb) => a.some((ha) => hostCovers(ha, hb) || hostCovers(hb, ha)));
+}
+
+/** No methods means every method. */
+export function methodsCover(a: string[], b: string[]): boolean {
+  if (a.length === 0) return true;
+  return b.length > 0 && b.every((m) => a.includes(m));
+}
+
+/** Methods both routes match, when both list methods or neither does. */
+export function sharedMethods(a: string[], b: string[]): string[] {
+  if (a.length === 0 && b.length === 0) return ['any method'];
+  return a.filter((m) => b.includes(m));
+}
+
+/** Every header condition of a is implied by one of b. */
+export function headersCover(a: Record<string, string[]>, b: Record<string, string[]>): boolean {
+  const bl = Object.fromEntries(Object.entries(b).map(([k, v]) => [k.toLowerCase(), v]));
+  return Object.entries(a).every(([k, values]) => bl[k.toLowerCase()]?.every((v) => values.includes(v)) ?? false);
+}
+
+export function routeCovers(a: Route, b: Route): boolean {
+  return hostsCover(a.hosts, b.hosts) && methodsCover(a.methods, b.methods) && headersCover(a.headers, b.headers) && pathCovers(pathMatch(a), pathMatch(b));
+}
+
+export function describePath(r: Route): string {
+  return `${r.pathType} ${r.path}`;
+}
