@@ -69,9 +69,10 @@ export function routeMatches(r: Route, req: RequestShape): boolean {
     const v = Object.entries(req.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
     if (v === undefined || !values.some((x) => x.toLowerCase() === v.toLowerCase())) return false;
   }
-  if (r.pathType === 'exact') return req.path === r.path;
-  if (r.pathType === 'regex') return new RegExp(r.path).test(req.path);
-  return req.path.startsWith(r.path);
+  const path = req.path.split('?')[0];
+  if (r.pathType === 'exact') return path === r.path;
+  if (r.pathType === 'regex') return new RegExp(r.path).test(path);
+  return path.startsWith(r.path);
 }
 
 /** The route that wins a request in the model's one total order. */
@@ -85,8 +86,9 @@ export function requestFor(r: Route, suffix: string): RequestShape | undefined {
   const host = r.hosts[0] ? r.hosts[0].replace(/^\*\./, 'smoke.') : 'localhost';
   const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v[0]]));
   let path: string | undefined;
-  if (r.pathType === 'exact') path = r.path;
-  else if (r.pathType === 'regex') path = sampleForRegex(r.path);
+  // Exact and regex paths cannot take a suffix: a query string keeps the request unique (and out of any cache).
+  if (r.pathType === 'exact') path = `${r.path}?edgegen-smoke=${suffix}`;
+  else if (r.pathType === 'regex') path = sampleForRegex(r.path) && `${sampleForRegex(r.path)}?edgegen-smoke=${suffix}`;
   else path = `${r.path}${r.path.endsWith('/') ? '' : '/'}${suffix}`;
   return path ? { method, host, path, headers } : undefined;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CheckResult, SmokeContext } from '../context.js';
 import { timed } from '../context.js';
 import { requestFor, winningRoute } from '../sample.js';
@@ -8,7 +9,8 @@ export async function routingChecks(ctx: SmokeContext): Promise<CheckResult[]> {
   const layer = ctx.model.chain.includes('gateway') ? 'gateway' : ctx.model.chain[ctx.model.chain.length - 1];
   for (const r of [...ctx.model.routes].sort((a, b) => a.specIndex - b.specIndex)) {
     out.push(await timed(layer, 'routing', `route ${r.name} -> ${r.service.name}`, async () => {
-      const shape = requestFor(r, 'edgegen-smoke-routing');
+      // A fresh path each run: a cache in front must not answer for the route.
+      const shape = requestFor(r, `edgegen-smoke-routing-${randomBytes(4).toString('hex')}`);
       if (!shape) return { status: 'not-run', reason: `no sample path could be derived from the regex ${r.path}` };
       const winner = winningRoute(ctx.model, shape)!;
       const consumer = ctx.consumers.find((c) => ctx.credentials(winner, c));

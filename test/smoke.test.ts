@@ -1,0 +1,84 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBinary } from '../src/engines/binaries.js';
+import { bypassLayer } from '../src/runtime/bypass.js';
+import { processDriver } from '../src/runtime/process.js';
+import { down, up } from '../src/runtime/stack.js';
+import type { StackState } from '../src/runtime/state.js';
+import { runSmoke, type CheckResult } from '../src/smoke/index.js';
+import { formatJson, formatJunit, formatText, makeReport } from '../src/smoke/report.js';
+import { fixtureModel, REQUIRE_ENGINES, TEST_ENV } from './helpers/fixtures.js';
+import { mutateNginx } from './helpers/mutate.js';
+import { processesMentioning, scratchRoot } from './helpers/stack.js';
+
+const engines = Boolean((await findBinary('nginx')) && (await findBinary('haproxy')));
+if (!engines && !REQUIRE_ENGINES) console.warn('smoke tests skipped: nginx or haproxy is not installed (set EDGEGEN_REQUIRE_ENGINES=1 to fail instead)');
+
+const failed = (rs: CheckResult[]) => rs.filter((r) => r.status === 'fail').map((r) => `${r.check}: ${r.name}: expected ${r.expected}, observed ${r.observed}`);
+
+(engines || REQUIRE_ENGINES ? describe : describe.skip)('smoke on the demo with the gateway bypassed (process runtime)', () => {
+  const driver = processDriver();
+  const root = scratchRoot();
+  const model = bypassLayer(fixtureModel('demo'), 'gateway');
+  let state: StackState;
+  let results: CheckResult[];
+
+  beforeAll(async () => {
+    state = await up(fixtureModel('demo'), { driver, root, specFile: 'fixtures/demo.yaml', env: TEST_ENV, bypass: ['gateway'] });
+  });
+  afterAll(async () => {
+    if (state) await down(state, driver);
+    expect(processesMentioning(root)).toEqual([]);
+  });
+
+  it('passes every check that applies and reports the bypassed gateway as not run', async () => {
+    results = await runSmoke(model, state, driver, TEST_ENV);
+    expect(failed(results)).toEqual([]);
+    const groups = new Set(results.filter((r) => r.status === 'pass').map((r) => r.check));
+    for (const g of ['routing', 'headers', 'cache', 'static', 'tls', 'distribution', 'failover']) expect(groups, g).toContain(g);
+    const skipped = results.filter((r) => r.status === 'not-run');
+    expect(skipped.map((r) => r.layer)).toEqual(['gateway', 'gateway']);
+    expect(skipped.every((r) => r.reason === 'the gateway layer was bypassed')).toBe(true);
+  }, 120_000);
+
+  it('JUnit output is valid JUnit XML with one testcase per check', () => {
+    const xml = formatJunit(makeReport('demo', 'process', ['gateway'], results));
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (n) => ['testsuite', 'testcase'].includes(n) }).parse(xml);
+    const suites = doc.testsuites.testsuite as { '@_name': string; testcase: { skipped?: unknown; failure?: unknown }[] }[];
+    expect(suites.flatMap((s) => s.testcase).length).toBe(results.length);
+    expect(Number(doc.testsuites['@_tests'])).toBe(results.length);
+    expect(suites.flatMap((s) => s.testcase).filter((t) => t.skipped !== undefined).length).toBe(2);
+  });
+
+  it('JSON output has the documented shape, and text ends with the summary', () => {
+    const report = JSON.parse(formatJson(makeReport('demo', 'process', ['gateway'], results)));
+    expect(Object.keys(report)).toEqual(['stack', 'runtime', 'bypassed', 'summary', 'results']);
+    expect(Object.keys(report.summary)).toEqual(['passed', 'failed', 'notRun']);
+    for (const r of report.results) {
+      expect(r).toMatchObject({ layer: expect.any(String), check: expect.any(String), name: expect.any(String), status: expect.stringMatching(/^(pass|fail|not-run)$/), durationMs: expect.any(Number) });
+    }
+    expect(formatText(makeReport('demo', 'process', ['gateway'], results)).split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed, 2 not run$/);
+  });
+
+  describe('mutations: each break in the generated configs makes its matching check fail', () => {
+    const mutations: [string, (c: string) => string, 'cache' | 'routing' | 'headers', RegExp][] = [
+      ['remove the cache', (c) => c.replace(/^\s*proxy_cache edgegen_cache;\n/gm, ''), 'cache', /MISS then HIT/],
+      ['point a route at the wrong service', (c) => c.replace('proxy_pass http://svc_catalog;', 'proxy_pass http://svc_orders;'), 'routing', /route catalog -> catalog/],
+      ['drop a security header', (c) => c.replace(/^\s*add_header X-Frame-Options .*\n/gm, ''), 'headers', /security headers present/],
+    ];
+    for (const [what, edit, group, name] of mutations) {
+      it(what, async () => {
+        const restore = await mutateNginx(state, 'proxy', edit);
+        try {
+          const broken = await runSmoke(model, state, driver, TEST_ENV, [group]);
+          expect(broken.filter((r) => r.status === 'fail').map((r) => r.name)).toEqual(expect.arrayContaining([expect.stringMatching(name)]));
+        } finally {
+          await restore();
+        }
+        const healed = await runSmoke(model, state, driver, TEST_ENV, [group]);
+        expect(failed(healed)).toEqual([]);
+      }, 60_000);
+    }
+  });
+});
