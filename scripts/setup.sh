@@ -2,7 +2,9 @@
 # Installs what edgegen's build, checks and tests need on a fresh Debian machine, then the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(nginx haproxy libnginx-mod-http-js openssl ca-certificates curl)
+packages=(nginx haproxy libnginx-mod-http-js openssl ca-certificates curl wrk)
+# Docker (for the Docker runtime and its tests): EDGEGEN_WITH_DOCKER=1 bash scripts/setup.sh
+if [ "${EDGEGEN_WITH_DOCKER:-0}" = 1 ] && ! command -v dockerd >/dev/null 2>&1; then packages+=(docker.io); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
