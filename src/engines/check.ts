@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitHaproxy } from '../emit/haproxy/emit.js';
 import { emitNginxProxy } from '../emit/nginx/proxy.js';
+import type { LayerFile } from '../emit/files.js';
 import { localPlan } from '../model/plan.js';
 import type { Model } from '../model/types.js';
 import { findBinary, makeTestCertificates } from './binaries.js';
@@ -44,8 +45,7 @@ export async function engineCheck(specModel: Model, opts: { keep?: boolean } = {
       else {
         const state = plan.stateDir('proxy', 0);
         mkdirSync(join(state, 'tmp'), { recursive: true });
-        const conf = join(dir, 'nginx.conf');
-        writeFileSync(conf, emitNginxProxy(model, plan, { instance: 0 }));
+        const conf = writeLayer(join(dir, 'nginx'), emitNginxProxy(model, plan, { instance: 0 }));
         const r = await execa(bin, ['-t', '-q', '-p', state, '-e', join(state, 'error.log'), '-c', conf], { reject: false, all: true });
         results.push({ engine: 'nginx', status: r.exitCode === 0 ? 'passed' : 'failed', detail: (r.all ?? '').trim() || `nginx ${nginxVersion} -t: ok` });
       }
@@ -54,8 +54,7 @@ export async function engineCheck(specModel: Model, opts: { keep?: boolean } = {
       const bin = await findBinary('haproxy');
       if (!bin) results.push({ engine: 'haproxy', status: 'not-run', detail: 'haproxy is not installed (apt-get install haproxy)' });
       else {
-        const cfg = join(dir, 'haproxy.cfg');
-        writeFileSync(cfg, emitHaproxy(model, plan, { instance: 0 }));
+        const cfg = writeLayer(join(dir, 'haproxy'), emitHaproxy(model, plan, { instance: 0 }));
         const r = await execa(bin, ['-c', '-f', cfg], { reject: false, all: true });
         results.push({ engine: 'haproxy', status: r.exitCode === 0 ? 'passed' : 'failed', detail: r.exitCode === 0 ? 'haproxy -c: ok' : (r.all ?? '').trim() });
       }
@@ -84,4 +83,13 @@ async function installedVersion(engine: 'nginx' | 'haproxy', re: RegExp): Promis
   if (!bin) return undefined;
   const r = await execa(bin, ['-v'], { reject: false, all: true });
   return re.exec(r.all ?? '')?.[1];
+}
+
+/** Write a layer's files into a directory; returns the main config's path. */
+export function writeLayer(dir: string, files: LayerFile[]): string {
+  for (const f of files) {
+    mkdirSync(join(dir, f.path, '..'), { recursive: true });
+    writeFileSync(join(dir, f.path), f.content);
+  }
+  return join(dir, files[0].path);
 }

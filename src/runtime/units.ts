@@ -7,6 +7,7 @@ import { emitKong } from '../emit/kong/emit.js';
 import { envFile, kongEnvironment } from '../emit/kong/env.js';
 import type { Env } from '../emit/kong/secrets.js';
 import { emitNginxProxy } from '../emit/nginx/proxy.js';
+import type { LayerFile } from '../emit/files.js';
 import { localPlan, type AddressPlan, type Endpoint } from '../model/plan.js';
 import type { LayerKind, Model } from '../model/types.js';
 
@@ -54,6 +55,10 @@ export function localFiles(model: Model, stateDir: string): (p: string) => strin
   };
 }
 
+function layerFiles(dir: string, files: LayerFile[]): UnitFile[] {
+  return files.map((f) => ({ path: join(dir, f.path), content: f.content, mode: 0o644 }));
+}
+
 /** Every unit of a local stack on loopback ports starting at basePort, in start order (services first). */
 export function layoutStack(model: Model, opts: { stateDir: string; basePort: number; env: Env; workerUser?: string }): StackLayout {
   const { stateDir } = opts;
@@ -81,7 +86,7 @@ export function layoutStack(model: Model, opts: { stateDir: string; basePort: nu
       if (layer === 'proxy') {
         const conf = join(dir, 'nginx.conf');
         units.push({
-          id, layer, engine: 'nginx', instance: i, files: [{ path: conf, content: emitNginxProxy(model, plan, { instance: i, user: opts.workerUser }), mode: 0o644 }],
+          id, layer, engine: 'nginx', instance: i, files: layerFiles(dir, emitNginxProxy(model, plan, { instance: i, user: opts.workerUser })),
           dirs: [join(dir, 'tmp'), join(dir, 'logs')],
           argv: ['nginx', '-p', dir, '-e', join(dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], env: {},
           health: { kind: 'http', url: `http://${status!.host}:${status!.port}/healthz` }, ports,
@@ -90,7 +95,7 @@ export function layoutStack(model: Model, opts: { stateDir: string; basePort: nu
         const cfg = join(dir, 'haproxy.cfg');
         const entry = plan.bind(layer, i, l.listen.http !== undefined ? 'http' : 'https');
         units.push({
-          id, layer, engine: 'haproxy', instance: i, files: [{ path: cfg, content: emitHaproxy(model, plan, { instance: i }), mode: 0o644 }], dirs: [],
+          id, layer, engine: 'haproxy', instance: i, files: layerFiles(dir, emitHaproxy(model, plan, { instance: i })), dirs: [],
           argv: ['haproxy', '-db', '-f', cfg], env: {},
           health: status ? { kind: 'http', url: `http://${status.host}:${status.port}/healthz` } : { kind: 'tcp', endpoint: entry }, ports,
         });

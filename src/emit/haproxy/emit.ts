@@ -1,9 +1,11 @@
 import type { AddressPlan } from '../../model/plan.js';
-import { nextLayer, type Model, type Route, type Service } from '../../model/types.js';
+import { nextLayer, type Model, type Service } from '../../model/types.js';
 import { durationMs } from '../../spec/primitives.js';
 import { loadTemplates } from '../text.js';
 import { hstsValue, TLS_PROFILES } from '../tls.js';
-import { address, fmtExpr, ident, num, patterns, quote, time, type HapWord } from './quote.js';
+import { address, fmtExpr, ident, num, quote, time, type HapWord } from './quote.js';
+import type { LayerFile } from '../files.js';
+import { routingRules } from './routing.js';
 
 const render = loadTemplates('haproxy');
 
@@ -29,46 +31,6 @@ function checkLines(path: string, expect: number): HapWord[] {
   return [w('option httpchk'), w('http-check send meth GET uri', quote(path, 'health path')), w('http-check expect status', num(expect))];
 }
 
-/** ACL conditions for one route, as words after "if". */
-function routeConditions(r: Route): HapWord[] {
-  const c: HapWord[] = [];
-  const fetch = r.pathType === 'exact' ? 'path' : r.pathType === 'regex' ? 'path_reg' : 'path_beg';
-  c.push(w(`{ ${fetch}`, patterns([r.path], 'route path'), '}'));
-  if (r.hosts.length) {
-    const exact = r.hosts.filter((h) => !h.startsWith('*.'));
-    const wild = r.hosts.filter((h) => h.startsWith('*.')).map((h) => h.slice(1));
-    const parts: string[] = [];
-    if (exact.length) parts.push(`{ var(txn.host) -m str ${patterns(exact.map((h) => h.toLowerCase()), 'route host')} }`);
-    if (wild.length) parts.push(`{ var(txn.host) -m end ${patterns(wild.map((h) => h.toLowerCase()), 'route host')} }`);
-    c.push(w(parts.join(' || ')));
-  }
-  if (r.methods.length) c.push(w('{ method', patterns(r.methods), '}'));
-  for (const [name, values] of Object.entries(r.headers)) c.push(w(`{ req.hdr(${ident(name)}) -i -m str`, patterns(values, 'header match'), '}'));
-  return c;
-}
-
-function routingLines(model: Model): HapWord[] {
-  const lines: HapWord[] = [w('http-request set-var(txn.host) req.hdr(host),field(1,:),lower')];
-  // One total route order: the first route whose conditions hold names the request; later rules read the name.
-  for (const r of model.routes) {
-    const conds = routeConditions(r);
-    if (conds.some((c) => c.includes('||'))) {
-      // "||" binds looser than AND: split host alternatives into separate rules.
-      const [path, hosts, ...rest] = conds;
-      for (const alt of hosts.split(' || ')) lines.push(w(`http-request set-var(txn.route) str(${ident(r.id)}) if !{ var(txn.route) -m found }`, path, alt, ...rest));
-    } else lines.push(w(`http-request set-var(txn.route) str(${ident(r.id)}) if !{ var(txn.route) -m found }`, ...conds));
-  }
-  lines.push(w(`http-request return status 404 content-type application/json string ${quote('{"message":"no route matched"}')} unless { var(txn.route) -m found }`));
-  for (const r of model.routes) {
-    if (r.pathType === 'regex' || !(r.stripPrefix || r.rewrite)) continue;
-    const base = r.path.replace(/\/$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const to = (r.rewrite ?? '/').replace(/\/$/, '');
-    lines.push(w('http-request replace-path', quote(`^${base}/?(.*)`), quote(`${to}/\\1`), `if { var(txn.route) -m str ${ident(r.id)} }`));
-  }
-  for (const r of model.routes) lines.push(w(`use_backend ${ident(r.service.id)} if { var(txn.route) -m str ${ident(r.id)} }`));
-  return lines;
-}
-
 function serviceBackend(s: Service, model: Model, plan: AddressPlan): Backend {
   const lb = model.loadBalancer!;
   const hc = s.healthCheck;
@@ -84,8 +46,8 @@ function serviceBackend(s: Service, model: Model, plan: AddressPlan): Backend {
   return { name: ident(s.id), mode: lb.settings.mode, balance: balanceFor(s.algorithm), lines, servers };
 }
 
-/** haproxy.cfg for the load balancer layer. */
-export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: number }): string {
+/** haproxy.cfg for the load balancer layer, and the map files it reads when routes are many. */
+export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: number }): LayerFile[] {
   const lb = model.loadBalancer!;
   const s = lb.settings;
   const tls = model.tls;
@@ -99,6 +61,7 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
     return ep.host === '0.0.0.0' ? (`:${num(ep.port)}` as HapWord) : address(ep.host, ep.port);
   };
   const profile = tls ? TLS_PROFILES[tls.profile] : undefined;
+  const routing = next ? undefined : routingRules(model);
 
   // Next-layer pool (gateway or proxy) or, with services right behind, one backend per service.
   const pool = next ? ident(`be_${next.kind}`) : undefined;
@@ -145,7 +108,7 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
     else lines.push(...commonHttp, w('http-request set-header X-Forwarded-Proto http'));
     frontends.push({ name: ident('fe_http'), mode: redirect ? 'http' : s.mode, bind: bind('http'), lines: httpMode || redirect ? lines : [],
       defaultBackend: redirect ? false : pool && !next ? false : (pool ?? false) });
-    if (!redirect && !next && httpMode) frontends[frontends.length - 1].lines.push(...routingLines(model));
+    if (!redirect && routing && httpMode) frontends[frontends.length - 1].lines.push(...routing.lines);
   }
   if (lb.listen.https !== undefined) {
     if (lb.passthrough) {
@@ -156,7 +119,7 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
       if (httpMode) {
         lines.push(...commonHttp, w('http-request set-header X-Forwarded-Proto https'));
         if (tls!.hsts) lines.push(w('http-response set-header Strict-Transport-Security', quote(hstsValue(tls!.hsts))));
-        if (!next) lines.push(...routingLines(model));
+        if (routing) lines.push(...routing.lines);
       }
       frontends.push({ name: ident('fe_https'), mode: s.mode, bind: w(bind('https'), 'ssl crt', crt, httpMode ? 'alpn h2,http/1.1' : ''), lines, defaultBackend: next ? pool! : false });
     }
@@ -174,6 +137,8 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
   const view = {
     header: `generated by edgegen from ${model.source} (stack ${model.name}, layer loadBalancer); do not edit`,
     maxconn: num(s.maxConnections),
+    // Relative paths (map files) are relative to haproxy.cfg's own directory.
+    defaultPath: Boolean(routing?.files.length),
     tls: tls && (lb.terminatesTls || lb.upstreamTls)
       ? { bindOptions: tls.profile === 'modern' ? 'ssl-min-ver TLSv1.3 no-tls-tickets' : 'ssl-min-ver TLSv1.2 no-tls-tickets', ciphers: profile!.ciphers ? profile!.ciphers : false }
       : false,
@@ -188,5 +153,5 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
       ? { bind: bind('status'), path: quote(s.stats.path, 'stats path'), bindNote: plan.bind('loadBalancer', opts.instance, 'status').host }
       : false,
   };
-  return render('haproxy.cfg', view);
+  return [{ path: 'haproxy.cfg', content: render('haproxy.cfg', view) }, ...(routing?.files ?? [])];
 }

@@ -2,6 +2,7 @@ import type { AddressPlan } from '../../model/plan.js';
 import type { Model, Route, Service } from '../../model/types.js';
 import { hstsValue, TLS_PROFILES } from '../tls.js';
 import { loadTemplates } from '../text.js';
+import type { LayerFile } from '../files.js';
 import { escapeRegex, expr, hostPort, ident, num, quote, regex, time, type NgxArg } from './quote.js';
 
 const render = loadTemplates('nginx');
@@ -63,8 +64,11 @@ export interface NginxProxyOptions {
   user?: string;
 }
 
-/** nginx.conf for the proxy layer: TLS, routing to service upstreams, cache, static files, headers. */
-export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxyOptions): string {
+/** Include file (next to nginx.conf; nginx resolves relative includes against the config's directory). */
+export const SHARED_ROUTES = 'edgegen-shared-routes.conf';
+
+/** nginx.conf for the proxy layer (TLS, routing to service upstreams, cache, static files, headers) and its include file. */
+export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxyOptions): LayerFile[] {
   const proxy = model.proxy!;
   const s = proxy.settings;
   const state = plan.stateDir('proxy', opts.instance);
@@ -157,23 +161,21 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       protocols: TLS_PROFILES[tls.profile].protocols.join(' '), ciphers: TLS_PROFILES[tls.profile].ciphers ? quote(TLS_PROFILES[tls.profile].ciphers) : false }
     : false;
 
-  const servers = [];
-  for (const group of serverGroups) {
-    const isDefault = group.names.length === 0;
-    const names = isDefault ? '_' : group.names.map((n) => quote(n, 'route host')).join(' ');
+  /** Location blocks for routes that share a server: one location per path, method/header variants dispatched to named locations. */
+  const blocksFor = (routes: Route[]) => {
     const locations = [];
     const named = [];
     const byLocation = new Map<string, Route[]>();
-    for (const r of group.routes) byLocation.set(locationKey(r), [...(byLocation.get(locationKey(r)) ?? []), r]);
+    for (const r of routes) byLocation.set(locationKey(r), [...(byLocation.get(locationKey(r)) ?? []), r]);
     let code = 460;
     for (const rs of byLocation.values()) {
       const [last, ...earlier] = [...rs].reverse();
       const primary = locationFor(last);
       if (conditions(last).length) primary.guards = conditions(last).map(negate);
       for (const r of earlier.reverse()) {
+        // A variant is picked on its first condition; its other conditions guard the named location.
         const name = `@${r.id}`;
         const tests = conditions(r);
-        if (tests.length !== 1) primary.guards = primary.guards; // multi-condition routes dispatch on their first test, guarded in the named location
         primary.dispatch.push({ code: num(code), target: ident(name), test: tests[0] });
         const loc = locationFor(r, name);
         loc.guards = tests.slice(1).map(negate);
@@ -182,7 +184,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       }
       locations.push(primary);
     }
-    for (const st of isDefault || true ? s.static : []) {
+    for (const st of s.static) {
       locations.push({
         comment: `static files under ${st.prefix}`,
         match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
@@ -193,7 +195,26 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
         headers: [...securityHeaders, ...(st.immutable ? [`Cache-Control ${quote(`public, max-age=${ttlMs(st.expires) / 1000}, immutable`)}` as NgxArg] : [])],
       });
     }
-    const hasRoot = group.routes.some((r) => r.pathType === 'prefix' && r.path === '/');
+    const hasRoot = routes.some((r) => r.pathType === 'prefix' && r.path === '/');
+    return { locations, named, fallback: hasRoot ? false as const : { headers: securityHeaders } };
+  };
+
+  // Hostless routes are written once to an include file that every server shares, unless a host's own route takes
+  // the same location (then that server gets its merged copy inline).
+  const hostless = model.routes.filter((r) => r.hosts.length === 0);
+  const shared = blocksFor(hostless);
+  const sharedKeys = new Set(hostless.map(locationKey));
+  if (shared.fallback) sharedKeys.add('prefix:/');
+  // Only worth it at scale: small specs stay in one readable file.
+  const useInclude = serverGroups.length > 1 && hostless.length >= 16;
+  const servers = [];
+  for (const group of serverGroups) {
+    const isDefault = group.names.length === 0;
+    const names = isDefault ? '_' : group.names.map((n) => quote(n, 'route host')).join(' ');
+    const own = group.routes.filter((r) => r.hosts.length > 0);
+    const clash = own.some((r) => sharedKeys.has(locationKey(r)));
+    const blocks = !useInclude || clash ? blocksFor(group.routes) : { ...blocksFor(own), fallback: false as const };
+    if (useInclude && !clash) { blocks.locations = blocks.locations.filter((l) => !l.static); }
     for (const kind of ['http', 'https'] as const) {
       if (proxy.listen[kind] === undefined) continue;
       const redirect = kind === 'http' && isEntry && tls?.redirectHttp && proxy.listen.https !== undefined
@@ -204,9 +225,8 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
         http2: kind === 'https' && newHttp2,
         tls: kind === 'https' ? tlsBlock : false,
         redirect,
-        locations,
-        named,
-        fallback: hasRoot ? false : { headers: securityHeaders },
+        ...blocks,
+        include: useInclude && !clash ? quote(SHARED_ROUTES, 'include') : false,
       });
     }
   }
@@ -251,7 +271,12 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     servers,
     status: { listen: (() => { const ep = plan.bind('proxy', opts.instance, 'status'); return hostPort(ep.host, ep.port); })() },
   };
-  return render('nginx.conf', view);
+  const files: LayerFile[] = [{ path: 'nginx.conf', content: render('nginx.conf', view) }];
+  if (useInclude) {
+    files.push({ path: SHARED_ROUTES, content: render('shared-routes.conf', {
+      header: `generated by edgegen from ${model.source}: routes without hosts, included by every server of nginx.conf`, ...shared }) });
+  }
+  return files;
 }
 
 function ttlMs(d: string): number {
