@@ -4,6 +4,7 @@ import { emitKong } from './emit/kong/emit.js';
 import { envFile, kongEnvironment } from './emit/kong/env.js';
 import type { Env } from './emit/kong/secrets.js';
 import { emitNginxProxy } from './emit/nginx/proxy.js';
+import { emitNginxGateway, nginxGatewayProblems } from './emit/nginx/gateway.js';
 import { EmitError } from './emit/text.js';
 import { validateKongYaml } from './kong/schema/index.js';
 import { lintModel } from './lint/index.js';
@@ -61,12 +62,21 @@ function secretDiagnostics(model: Model, parsed: ParsedSpec, env: Env): Diagnost
   return out;
 }
 
+/** Policies the chosen gateway engine cannot express: an error at the spec line, never a silently dropped policy. */
+export function engineDiagnostics(model: Model, parsed: ParsedSpec): Diagnostic[] {
+  if (model.gateway?.settings.engine !== 'nginx') return [];
+  return nginxGatewayProblems(model).map((p) => ({
+    file: parsed.file, ...parsed.locate(p.path, true), severity: 'error' as const, code: 'engine', path: p.path.join('.'),
+    message: `the nginx gateway engine cannot express this: ${p.message}`, hint: p.hint,
+  }));
+}
+
 /** Emit every layer's files for a model (instance 0: in the spec plan all instances share one file). */
 export function emitAll(model: Model, plan: AddressPlan, env: Env, instance = 0): OutputFile[] {
   const files: OutputFile[] = [];
   if (model.loadBalancer) for (const f of emitHaproxy(model, plan, { instance })) files.push({ path: `haproxy/${f.path}`, content: f.content, mode: 0o644 });
-  if (model.gateway?.settings.engine === 'nginx') throw new EmitError('gateway.engine "nginx" is not wired into the build yet');
-  if (model.gateway) {
+  if (model.gateway?.settings.engine === 'nginx') files.push(...emitNginxGateway(model, plan, { instance, env }));
+  else if (model.gateway) {
     const kong = emitKong(model, plan, env);
     // Self-check against Kong 3.9's rules: an emitter bug must never reach a gateway.
     const problems = validateKongYaml(kong.yaml);
@@ -87,6 +97,8 @@ export function compileSpec(text: string, file: string, opts: CompileOptions = {
   const env = opts.env ?? process.env;
   const secrets = secretDiagnostics(model, loaded.parsed!, env);
   if (secrets.length) return { ok: false, diagnostics: secrets, files: [], model };
+  const unsupported = engineDiagnostics(model, loaded.parsed!);
+  if (unsupported.length) return { ok: false, diagnostics: unsupported, files: [], model };
   const findings = opts.lint === false ? [] : lintModel(model, loaded.parsed!);
   if (findings.some((d) => d.severity === 'error')) return { ok: false, diagnostics: findings, files: [], model };
   try {

@@ -80,7 +80,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       }
       if (o.engineCheck) {
         const checks = await engineCheck(result.model!);
-        for (const c of checks) io.out(`${c.engine}: ${c.status}${c.status === 'passed' ? '' : ` - ${c.detail}`}`);
+        for (const c of checks) io.out(`${c.engine}${c.engine === 'nginx' && c.layer === 'gateway' ? ' (gateway)' : ''}: ${c.status}${c.status === 'passed' ? '' : ` - ${c.detail}`}`);
         if (checks.some((c) => c.status === 'failed')) {
           io.err('engine check failed; nothing was written');
           code = 1;

@@ -7,6 +7,7 @@ import { emitKong } from '../emit/kong/emit.js';
 import { envFile, kongEnvironment } from '../emit/kong/env.js';
 import type { Env } from '../emit/kong/secrets.js';
 import { emitNginxProxy } from '../emit/nginx/proxy.js';
+import { emitNginxGateway } from '../emit/nginx/gateway.js';
 import type { LayerFile } from '../emit/files.js';
 import { localPlan, type AddressPlan, type Endpoint } from '../model/plan.js';
 import type { LayerKind, Model } from '../model/types.js';
@@ -111,7 +112,14 @@ export function layoutStack(model: Model, opts: { stateDir: string; basePort: nu
           health: { kind: 'http', url: `http://${status!.host}:${status!.port}/status/ready` }, ports,
         });
       } else {
-        throw new Error('the nginx gateway engine is not wired into the local runtime yet');
+        const conf = join(dir, 'nginx.conf');
+        const files = emitNginxGateway(model, plan, { instance: i, env: opts.env, user: opts.workerUser })
+          .map((f) => ({ path: join(dir, f.path.replace(/^nginx-gateway\//, '')), content: f.content, mode: f.mode }));
+        units.push({
+          id, layer, engine: 'nginx', instance: i, files, dirs: [join(dir, 'tmp'), join(dir, 'logs')],
+          argv: ['nginx', '-p', dir, '-e', join(dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], env: {},
+          health: { kind: 'http', url: `http://${status!.host}:${status!.port}/status/ready` }, ports,
+        });
       }
     }
   }

@@ -40,6 +40,12 @@ export class SmokeContext {
     });
   }
 
+  /** The consumer with a credential for the route and the most requests left in its window (undefined when none fits). */
+  consumerFor(r: Route): SmokeConsumer | undefined {
+    const fitting = this.consumers.filter((c) => this.credentials(r, c));
+    return fitting.sort((a, b) => this.remaining(r, b.name) - this.remaining(r, a.name))[0];
+  }
+
   /** Headers that authenticate as a consumer on a route (undefined when the consumer has no fitting credential). */
   credentials(r: Route, c: SmokeConsumer, opts: { expired?: boolean } = {}): Record<string, string> | undefined {
     const auth = r.auth?.policy;

@@ -9,7 +9,7 @@ function cacheStatus(h: Record<string, string | string[] | undefined>, header: s
 }
 
 async function repeat(ctx: SmokeContext, r: Route, shape: RequestShape, times: number) {
-  const consumer = ctx.consumers.find((c) => ctx.credentials(r, c));
+  const consumer = ctx.consumerFor(r);
   const creds = consumer ? ctx.credentials(r, consumer)! : {};
   const statuses: string[] = [];
   const header = r.cache?.policy.statusHeader ?? 'X-Cache-Status';
@@ -37,7 +37,7 @@ export async function cacheChecks(ctx: SmokeContext): Promise<CheckResult[]> {
     const pinned = layer === 'gateway' || ctx.model.chain.includes('gateway') || instances === 1;
     const tries = pinned ? 2 : instances + 1;
     out.push(await timed(layer, 'cache', `route ${r.name}: GET twice -> MISS then HIT`, async () => {
-      const consumer = ctx.consumers.find((c) => ctx.credentials(r, c));
+      const consumer = ctx.consumerFor(r);
       if (r.auth && !consumer) return { status: 'not-run', reason: 'no consumer has a credential for this route' };
       if (ctx.remaining(r, consumer?.name) < tries) return { status: 'not-run', reason: `the rate limit leaves fewer than ${tries} requests in this window` };
       const { statuses, req } = await repeat(ctx, r, shape, tries);
@@ -50,7 +50,7 @@ export async function cacheChecks(ctx: SmokeContext): Promise<CheckResult[]> {
     const shape = requestFor(r, `edgegen-smoke-nocache-${randomBytes(4).toString('hex')}`);
     if (!shape || winningRoute(ctx.model, shape) !== r) continue;
     out.push(await timed(ctx.model.proxy ? 'proxy' : 'gateway', 'cache', `route ${r.name}: not cached`, async () => {
-      const consumer = ctx.consumers.find((c) => ctx.credentials(r, c));
+      const consumer = ctx.consumerFor(r);
       if (r.auth && !consumer) return { status: 'not-run', reason: 'no consumer has a credential for this route' };
       if (ctx.remaining(r, consumer?.name) < 2) return { status: 'not-run', reason: 'the rate limit leaves fewer than 2 requests in this window' };
       const { statuses, req } = await repeat(ctx, r, shape, 2);

@@ -61,7 +61,7 @@ export async function distributionChecks(ctx: SmokeContext): Promise<CheckResult
     out.push(await timed('services', 'distribution', `${svc.algorithm} across ${svc.name}'s ${active.length} instances`, async () => {
       const shape = requestFor(r, `edgegen-smoke-dist-${randomBytes(4).toString('hex')}`);
       if (!shape || winningRoute(ctx.model, shape) !== r) return { status: 'not-run', reason: 'no request path reaches only this route' };
-      const consumer = ctx.consumers.find((c) => ctx.credentials(r, c));
+      const consumer = ctx.consumerFor(r);
       if (!direct && ctx.remaining(r, consumer?.name) < N) return { status: 'not-run', reason: `route ${r.name}'s rate limit leaves fewer than ${N} requests` };
       let req = ctx.request(shape, {}, base);
       for (let i = 0; i < N; i++) {

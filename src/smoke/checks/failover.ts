@@ -40,7 +40,7 @@ export async function failoverChecks(ctx: SmokeContext): Promise<CheckResult[]> 
     const r = routeFor(ctx, svc)!;
     const victim = ctx.units('service').find((u) => u.service === svc.name)!;
     const shape = requestFor(r, `edgegen-smoke-failover-${randomBytes(4).toString('hex')}`);
-    const consumer = ctx.consumers.find((c) => ctx.credentials(r, c));
+    const consumer = ctx.consumerFor(r);
     const need = 20;
     if (!shape || winningRoute(ctx.model, shape) !== r) { /* no clean path: skip */ } else if (!direct && ctx.remaining(r, consumer?.name) < need) {
       out.push({ layer: 'services', check: 'failover', name: `service ${svc.name}: one instance down`, status: 'not-run', reason: `route ${r.name}'s rate limit leaves fewer than ${need} requests`, durationMs: 0 });

@@ -17,7 +17,7 @@ export async function headerChecks(ctx: SmokeContext): Promise<CheckResult[]> {
   if (!r) return out;
   const shape = requestFor(r, `edgegen-smoke-headers-${randomBytes(4).toString('hex')}`);
   if (!shape || winningRoute(ctx.model, shape) !== r) return out;
-  const consumer = ctx.consumers.find((c) => ctx.credentials(r, c));
+  const consumer = ctx.consumerFor(r);
   if (ctx.remaining(r, consumer?.name) < 2) return [{ layer: ctx.model.chain[0], check: 'headers', name: 'headers', status: 'not-run', reason: 'the rate limit is spent for this window', durationMs: 0 }];
   const rid = `edgegen-smoke-${randomBytes(6).toString('hex')}`;
   const ridHeader = ctx.model.gateway?.settings.correlationId?.header ?? 'X-Request-ID';

@@ -13,7 +13,7 @@ export async function routingChecks(ctx: SmokeContext): Promise<CheckResult[]> {
       const shape = requestFor(r, `edgegen-smoke-routing-${randomBytes(4).toString('hex')}`);
       if (!shape) return { status: 'not-run', reason: `no sample path could be derived from the regex ${r.path}` };
       const winner = winningRoute(ctx.model, shape)!;
-      const consumer = ctx.consumers.find((c) => ctx.credentials(winner, c));
+      const consumer = ctx.consumerFor(winner);
       const creds = consumer ? ctx.credentials(winner, consumer)! : {};
       if (winner.auth && !consumer) return { status: 'not-run', reason: `no consumer has a credential for the ${winner.auth.policy.type} auth of route ${winner.name}` };
       if (ctx.remaining(winner, consumer?.name) < 1) return { status: 'not-run', reason: `the rate limit of route ${winner.name} is spent for this window` };
