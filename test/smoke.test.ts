@@ -8,7 +8,7 @@ import type { StackState } from '../src/runtime/state.js';
 import { runSmoke, type CheckResult } from '../src/smoke/index.js';
 import { formatJson, formatJunit, formatText, makeReport } from '../src/smoke/report.js';
 import { fixtureModel, REQUIRE_ENGINES, TEST_ENV } from './helpers/fixtures.js';
-import { mutateNginx } from './helpers/mutate.js';
+import { mutateHaproxy, mutateNginx } from './helpers/mutate.js';
 import { processesMentioning, scratchRoot } from './helpers/stack.js';
 
 const engines = Boolean((await findBinary('nginx')) && (await findBinary('haproxy')));
@@ -81,4 +81,49 @@ const failed = (rs: CheckResult[]) => rs.filter((r) => r.status === 'fail').map(
       }, 60_000);
     }
   });
+});
+
+(engines || REQUIRE_ENGINES ? describe : describe.skip)('edgegen verify on demo-nginx-gateway: the whole chain, every check (process runtime)', () => {
+  const driver = processDriver();
+  const root = scratchRoot();
+  const model = fixtureModel('demo-nginx-gateway');
+  let state: StackState;
+
+  beforeAll(async () => {
+    state = await up(model, { driver, root, specFile: 'fixtures/demo-nginx-gateway.yaml', env: TEST_ENV });
+  }, 60_000);
+  afterAll(async () => {
+    if (state) await down(state, driver);
+    expect(processesMentioning(root)).toEqual([]);
+  });
+
+  it('passes every check, none skipped', async () => {
+    const results = await runSmoke(model, state, driver, TEST_ENV);
+    expect(failed(results)).toEqual([]);
+    expect(results.filter((r) => r.status === 'not-run').map((r) => `${r.name}: ${r.reason}`)).toEqual([]);
+    const groups = new Set(results.map((r) => r.check));
+    for (const g of ['routing', 'auth', 'headers', 'cache', 'static', 'tls', 'rate-limit', 'distribution', 'failover']) expect(groups, g).toContain(g);
+    const rl = results.find((r) => r.check === 'rate-limit' && r.name.includes('5/minute'))!;
+    expect(rl.observed).toMatch(/^effective limit (5|6|7|8|9|10);/);
+  }, 180_000);
+
+  it('mutation: raising the rate limit in the gateway config makes the rate-limit check fail', async () => {
+    const restore = await mutateNginx(state, 'gateway', (c) => c.replace(/burst=4 nodelay/g, 'burst=40 nodelay'));
+    try {
+      const broken = await runSmoke(model, state, driver, TEST_ENV, ['rate-limit']);
+      expect(broken.find((r) => r.name.includes('5/minute'))).toMatchObject({ status: 'fail', observed: expect.stringMatching(/none refused/) });
+    } finally {
+      await restore();
+    }
+  }, 150_000);
+
+  it('mutation: disabling the load balancer health check makes the failover check fail', async () => {
+    const restore = await mutateHaproxy(state, driver, (c) => c.replace(/ check port \d+/g, '').replace(/^\s*option httpchk\n/m, ''));
+    try {
+      const broken = await runSmoke(model, state, driver, TEST_ENV, ['failover']);
+      expect(broken.find((r) => r.name.includes('the load balancer marks it down'))).toMatchObject({ status: 'fail' });
+    } finally {
+      await restore();
+    }
+  }, 150_000);
 });

@@ -28,3 +28,20 @@ export async function mutateNginx(state: StackState, layer: string, edit: (conf:
 }
 
 export { configOf };
+
+/** Edit the load balancer's haproxy.cfg and restart it (HAProxy has no in-place reload here); returns the undo. */
+export async function mutateHaproxy(state: StackState, driver: import('../../src/runtime/driver.js').Driver, edit: (cfg: string) => string): Promise<() => Promise<void>> {
+  const u = state.units.find((x) => x.engine === 'haproxy')!;
+  const original = readFileSync(configOf(u), 'utf8');
+  const restart = async (text: string) => {
+    writeFileSync(configOf(u), text);
+    await driver.stop(u);
+    const unit = { id: u.id, layer: u.layer, engine: u.engine, instance: u.instance, files: [], dirs: [], argv: u.argv, env: u.env, health: u.health, ports: u.ports };
+    Object.assign(u, await driver.start(unit, u.logFile));
+    await sleep(800);
+  };
+  const changed = edit(original);
+  if (changed === original) throw new Error('mutation changed nothing in haproxy.cfg');
+  await restart(changed);
+  return () => restart(original);
+}
