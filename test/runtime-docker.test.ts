@@ -11,7 +11,7 @@ const IMAGE = 'edgegen-local:test';
 const required = process.env.EDGEGEN_REQUIRE_DOCKER === '1';
 const docker = await dockerAvailable();
 if (!docker && !required) console.warn('Docker runtime tests skipped: no Docker engine answers (CI starts dockerd and sets EDGEGEN_REQUIRE_DOCKER=1)');
-const images = { loadBalancer: IMAGE, proxy: IMAGE, service: IMAGE };
+const images = { loadBalancer: IMAGE, gateway: IMAGE, proxy: IMAGE, service: IMAGE };
 
 describe('Docker runtime', () => {
   it('a Docker engine answers (required in CI)', () => {
@@ -20,27 +20,29 @@ describe('Docker runtime', () => {
 
   (docker || required ? describe : describe.skip)('with a locally built image', () => {
     afterAll(async () => {
-      const left = await labelled('demo');
+      const left = await labelled('demo-nginx-gateway');
       expect(left.containers.length + left.networks.length + left.volumes.length).toBe(0);
     });
 
-    it('boots the demo (gateway bypassed) in containers on host networking, answers, and down removes everything labelled', async () => {
+    it('boots demo-nginx-gateway in containers on host networking, answers through every layer, and down removes everything labelled', async () => {
       await execa('bash', [`${ROOT}/scripts/build-local-image.sh`, IMAGE]);
       const driver = dockerDriver(images);
       const root = scratchRoot();
       // The image carries this machine's engines, so emit for their versions.
-      const state = await up(fixtureModel('demo'), { driver, root, specFile: 'fixtures/demo.yaml', env: TEST_ENV, bypass: ['gateway'], detectTargets: true });
+      const state = await up(fixtureModel('demo-nginx-gateway'), { driver, root, specFile: 'fixtures/demo-nginx-gateway.yaml', env: TEST_ENV, detectTargets: true });
       try {
         expect(state.runtime).toBe('docker');
         expect(state.units.every((u) => u.containerId && u.image === IMAGE)).toBe(true);
-        const res = await send({ url: `${state.entry.https}/api/orders/x`, ca: state.caFile, headers: { host: 'localhost' } });
+        const res = await send({ url: `${state.entry.https}/api/orders/x`, ca: state.caFile, headers: { host: 'localhost', apikey: TEST_ENV.DEMO_ALICE_KEY } });
         expect(res.status).toBe(200);
         expect(res.json?.service).toBe('orders');
-        expect((await labelled('demo')).containers.length).toBe(state.units.length);
+        expect((res.json?.headers as Record<string, string>)['x-consumer-username']).toBe('alice');
+        expect((await send({ url: `${state.entry.https}/api/orders/x`, ca: state.caFile, headers: { host: 'localhost' } })).status).toBe(401);
+        expect((await labelled('demo-nginx-gateway')).containers.length).toBe(state.units.length);
       } finally {
         await down(state, driver);
       }
-      const left = await labelled('demo');
+      const left = await labelled('demo-nginx-gateway');
       expect(left.containers).toEqual([]);
       expect(left.networks).toEqual([]);
       expect(left.volumes).toEqual([]);

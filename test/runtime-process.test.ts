@@ -19,7 +19,26 @@ maybe('process runtime: edgegen up / down on local processes', () => {
     for (const r of roots) expect(processesMentioning(r)).toEqual([]);
   });
 
-  it('boots the demo (gateway bypassed), answers through the load balancer, and down leaves nothing running', async () => {
+  it('boots demo-nginx-gateway, answers through every layer, and down leaves nothing running', async () => {
+    const root = scratchRoot();
+    roots.push(root);
+    const driver = processDriver();
+    const state = await up(fixtureModel('demo-nginx-gateway'), { driver, root, specFile: 'fixtures/demo-nginx-gateway.yaml', env: TEST_ENV });
+    try {
+      expect(state.units.map((u) => u.id)).toEqual(expect.arrayContaining(['loadBalancer-1', 'gateway-1', 'gateway-2', 'proxy-1', 'proxy-2', 'service-orders-2']));
+      const res = await send({ url: `${state.entry.https}/api/orders/hello`, ca: state.caFile, headers: { host: 'localhost', apikey: TEST_ENV.DEMO_BOB_KEY } });
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ service: 'orders', path: '/api/orders/hello' });
+      expect([1, 2]).toContain(res.json?.instance);
+      expect(state.units.every((u) => alive(u.pid))).toBe(true);
+    } finally {
+      await down(state, driver);
+    }
+    expect(processesMentioning(root)).toEqual([]);
+    expect(state.units.filter((u) => alive(u.pid)).map((u) => u.id)).toEqual([]);
+  });
+
+  it('boots the demo with the gateway bypassed, answers through the load balancer, and down leaves nothing running', async () => {
     const root = scratchRoot();
     roots.push(root);
     const driver = processDriver();

@@ -127,3 +127,28 @@ const failed = (rs: CheckResult[]) => rs.filter((r) => r.status === 'fail').map(
     }
   }, 150_000);
 });
+
+(engines || REQUIRE_ENGINES ? describe : describe.skip)('edgegen verify (CLI)', () => {
+  it('verify fixtures/demo-nginx-gateway.yaml --runtime process --format junit: every check passes and everything is cleaned up', async () => {
+    const { main } = await import('../src/cli/main.js');
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const root = scratchRoot();
+    const spec = `${root}/demo-nginx-gateway.yaml`;
+    writeFileSync(spec, readFileSync(new URL('../fixtures/demo-nginx-gateway.yaml', import.meta.url), 'utf8'));
+    const cwd = process.cwd();
+    Object.assign(process.env, TEST_ENV);
+    const out: string[] = [];
+    process.chdir(root);
+    try {
+      const code = await main(['node', 'edgegen', 'verify', spec, '--runtime', 'process', '--format', 'junit', '--only', 'routing', '--only', 'auth', '--only', 'tls'],
+        { out: (s) => out.push(s), err: () => {} });
+      expect(code).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    const xml = out.join('\n');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toMatch(/<testsuites name="edgegen smoke demo-nginx-gateway" tests="\d+" failures="0" skipped="0">/);
+    expect(processesMentioning(root)).toEqual([]);
+  }, 120_000);
+});

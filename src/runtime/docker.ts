@@ -37,12 +37,17 @@ function imageLayer(u: Pick<Unit, 'layer'>): ImageLayer {
   return u.layer === 'service' ? 'service' : u.layer;
 }
 
+/** The official image for a unit's engine (an nginx-engine gateway runs the nginx image). */
+function defaultImage(u: Pick<Unit, 'engine'>): string {
+  return { nginx: DEFAULT_IMAGES.proxy, haproxy: DEFAULT_IMAGES.loadBalancer, kong: DEFAULT_IMAGES.gateway, echo: DEFAULT_IMAGES.service }[u.engine];
+}
+
 /**
  * Containers on the host network (every hop on loopback), labelled with the stack name; the state dir and edgegen's
  * own dist/ (for the echo backend) are bind-mounted at their host paths so configs need no rewriting.
  */
 export function dockerDriver(overrides: ImageOverrides = {}, docker = new Docker()): Driver {
-  const imageFor = (u: Pick<Unit, 'layer'>) => overrides[imageLayer(u)] ?? DEFAULT_IMAGES[imageLayer(u)];
+  const imageFor = (u: Pick<Unit, 'layer' | 'engine'>) => overrides[imageLayer(u)] ?? defaultImage(u);
   return {
     kind: 'docker',
     async preflight(units: Unit[]) {
