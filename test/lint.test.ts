@@ -319,4 +319,11 @@ describe('docs/lint-rules.md', () => {
     if (process.env.UPDATE_LINT_DOCS === '1') writeFileSync(file, doc.replace(table, `<!-- rules:start -->\n${rulesTable()}\n<!-- rules:end -->`));
     expect(readFileSync(file, 'utf8').match(table)?.[1]).toBe(rulesTable());
   });
+
+  it('the README lists every rule with its rationale in the same table', () => {
+    const readme = join(ROOT, 'README.md');
+    const table = /<!-- rules:start -->\n([\s\S]*?)\n<!-- rules:end -->/;
+    if (process.env.UPDATE_LINT_DOCS === '1') writeFileSync(readme, readFileSync(readme, 'utf8').replace(table, `<!-- rules:start -->\n${rulesTable()}\n<!-- rules:end -->`));
+    expect(readFileSync(readme, 'utf8').match(table)?.[1]).toBe(rulesTable());
+  });
 });
