@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { findBinary } from '../src/engines/binaries.js';
+import type { LayerKind } from '../src/model/types.js';
 import { processDriver } from '../src/runtime/process.js';
 import { down, up } from '../src/runtime/stack.js';
 import { send } from '../src/smoke/http.js';
@@ -19,43 +20,39 @@ maybe('process runtime: edgegen up / down on local processes', () => {
     for (const r of roots) expect(processesMentioning(r)).toEqual([]);
   });
 
-  it('boots demo-nginx-gateway, answers through every layer, and down leaves nothing running', async () => {
+  /** Boot a fixture, send one request through the entry, then down: every pid of the stack must be gone. */
+  async function bootAndAsk(fixture: string, opts: { bypass?: LayerKind[]; path: string; headers?: Record<string, string>; units: string[] }) {
     const root = scratchRoot();
     roots.push(root);
     const driver = processDriver();
-    const state = await up(fixtureModel('demo-nginx-gateway'), { driver, root, specFile: 'fixtures/demo-nginx-gateway.yaml', env: TEST_ENV });
+    const state = await up(fixtureModel(fixture), { driver, root, specFile: `fixtures/${fixture}.yaml`, env: TEST_ENV, bypass: opts.bypass });
+    let answer: Awaited<ReturnType<typeof send>>;
     try {
-      expect(state.units.map((u) => u.id)).toEqual(expect.arrayContaining(['loadBalancer-1', 'gateway-1', 'gateway-2', 'proxy-1', 'proxy-2', 'service-orders-2']));
-      const res = await send({ url: `${state.entry.https}/api/orders/hello`, ca: state.caFile, headers: { host: 'localhost', apikey: TEST_ENV.DEMO_BOB_KEY } });
-      expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ service: 'orders', path: '/api/orders/hello' });
-      expect([1, 2]).toContain(res.json?.instance);
+      expect(state.bypassed).toEqual(opts.bypass ?? []);
+      expect(state.units.map((u) => u.id)).toEqual(expect.arrayContaining(opts.units));
+      answer = await send({ url: `${state.entry.https}${opts.path}`, ca: state.caFile, headers: { host: 'localhost', ...opts.headers } });
       expect(state.units.every((u) => alive(u.pid))).toBe(true);
     } finally {
       await down(state, driver);
     }
     expect(processesMentioning(root)).toEqual([]);
     expect(state.units.filter((u) => alive(u.pid)).map((u) => u.id)).toEqual([]);
+    return answer;
+  }
+
+  it('boots demo-nginx-gateway, answers through every layer, and down leaves nothing running', async () => {
+    const res = await bootAndAsk('demo-nginx-gateway', { path: '/api/orders/hello', headers: { apikey: TEST_ENV.DEMO_BOB_KEY },
+      units: ['loadBalancer-1', 'gateway-1', 'gateway-2', 'proxy-1', 'proxy-2', 'service-orders-2'] });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ service: 'orders', path: '/api/orders/hello' });
+    expect([1, 2]).toContain(res.json?.instance);
   });
 
   it('boots the demo with the gateway bypassed, answers through the load balancer, and down leaves nothing running', async () => {
-    const root = scratchRoot();
-    roots.push(root);
-    const driver = processDriver();
-    const state = await up(fixtureModel('demo'), { driver, root, specFile: 'fixtures/demo.yaml', env: TEST_ENV, bypass: ['gateway'] });
-    try {
-      expect(state.bypassed).toEqual(['gateway']);
-      expect(state.units.map((u) => u.id)).toEqual(expect.arrayContaining(['loadBalancer-1', 'proxy-1', 'proxy-2', 'service-catalog-1']));
-      const res = await send({ url: `${state.entry.https}/api/catalog/hello`, ca: state.caFile, headers: { host: 'localhost' } });
-      expect(res.status).toBe(200);
-      expect(res.json?.service).toBe('catalog');
-      expect([1, 2]).toContain(res.json?.instance);
-      expect(state.units.every((u) => alive(u.pid))).toBe(true);
-    } finally {
-      await down(state, driver);
-    }
-    expect(processesMentioning(root)).toEqual([]);
-    expect(state.units.filter((u) => alive(u.pid)).map((u) => u.id)).toEqual([]);
+    const res = await bootAndAsk('demo', { bypass: ['gateway'], path: '/api/catalog/hello', units: ['loadBalancer-1', 'proxy-1', 'proxy-2', 'service-catalog-1'] });
+    expect(res.status).toBe(200);
+    expect(res.json?.service).toBe('catalog');
+    expect([1, 2]).toContain(res.json?.instance);
   });
 
   it('stops with a clear error and a non-zero exit when a port is taken, and leaves nothing running', async () => {

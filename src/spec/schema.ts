@@ -24,16 +24,9 @@ const healthCheck = z
   })
   .strict();
 
-const nextLayerCheck = z
-  .object({
-    path: urlPath.optional().describe("health path on the next layer's status port; default: the engine's own (Kong /status/ready, NGINX /healthz)"),
-    interval: duration.default('5s'),
-    timeout: duration.default('2s'),
-    rise: z.number().int().min(1).max(100).default(2),
-    fall: z.number().int().min(1).max(100).default(3),
-    expectStatus: z.number().int().min(100).max(599).default(200),
-  })
-  .strict();
+const nextLayerCheck = healthCheck.extend({
+  path: urlPath.optional().describe("health path on the next layer's status port; default: the engine's own (Kong /status/ready, NGINX /healthz)"),
+});
 
 const layerCommon = {
   instances: z.number().int().min(1).max(64).default(1).describe('how many identical instances run this layer'),
