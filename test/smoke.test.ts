@@ -152,3 +152,28 @@ const failed = (rs: CheckResult[]) => rs.filter((r) => r.status === 'fail').map(
     expect(processesMentioning(root)).toEqual([]);
   }, 120_000);
 });
+
+(engines || REQUIRE_ENGINES ? describe : describe.skip)('routing fixture: one precedence order on HAProxy and NGINX (process runtime)', () => {
+  it('every route reaches its service, variants by method and header included, and rewrites reach the backend rewritten', async () => {
+    const { send } = await import('../src/smoke/http.js');
+    const driver = processDriver();
+    const root = scratchRoot();
+    const model = fixtureModel('routing');
+    const state = await up(model, { driver, root, specFile: 'fixtures/routing.yaml', env: {} });
+    try {
+      const results = await runSmoke(model, state, driver, {}, ['routing']);
+      expect(failed(results)).toEqual([]);
+      expect(results.filter((r) => r.status === 'pass').length).toBe(model.routes.length + 1);
+      const ask = async (path: string, headers: Record<string, string> = {}, method = 'GET') => (await send({ method, url: `${state.entry.http}${path}`, headers: { host: 'localhost', ...headers } })).json;
+      expect(await ask('/api/x', { 'X-Beta': 'yes' }, 'POST')).toMatchObject({ service: 'beta' });
+      expect(await ask('/api/x', { 'X-Beta': 'yes' }, 'GET')).toMatchObject({ service: 'reads' });
+      expect(await ask('/api/x', {}, 'DELETE')).toMatchObject({ service: 'writes' });
+      expect(await ask('/legacy/a/b?q=1')).toMatchObject({ service: 'reads', path: '/v2/a/b', query: { q: '1' } });
+      expect(await ask('/tools/run')).toMatchObject({ service: 'admin', path: '/run' });
+      expect(await ask('/anything', { host: 'admin.example.com' })).toMatchObject({ service: 'admin' });
+    } finally {
+      await down(state, driver);
+    }
+    expect(processesMentioning(root)).toEqual([]);
+  }, 60_000);
+});

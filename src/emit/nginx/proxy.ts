@@ -118,7 +118,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     return {
       comment: `route ${r.name} -> service ${r.service.name}`,
       match: named ? ident(named) : matchFor(r),
-      dispatch: [] as { code: NgxArg; target: NgxArg; test: NgxArg }[],
+      dispatch: [] as { code: NgxArg; target: NgxArg; tests: NgxArg[]; variable: NgxArg; append: NgxArg; all: NgxArg }[],
       guards: [] as NgxArg[],
       static: false as const,
       proxy: {
@@ -173,13 +173,12 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       const primary = locationFor(last);
       if (conditions(last).length) primary.guards = conditions(last).map(negate);
       for (const r of earlier.reverse()) {
-        // A variant is picked on its first condition; its other conditions guard the named location.
+        // A variant is picked when all its conditions hold (nginx has no AND: each true test appends a mark to a variable).
         const name = `@${r.id}`;
         const tests = conditions(r);
-        primary.dispatch.push({ code: num(code), target: ident(name), test: tests[0] });
-        const loc = locationFor(r, name);
-        loc.guards = tests.slice(1).map(negate);
-        named.push(loc);
+        primary.dispatch.push({ code: num(code), target: ident(name), tests, variable: `$edgegen_match_${code}` as NgxArg,
+          append: expr(`\${edgegen_match_${code}}1`), all: expr('1'.repeat(tests.length)) });
+        named.push(locationFor(r, name));
         code++;
       }
       locations.push(primary);
