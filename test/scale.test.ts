@@ -25,14 +25,15 @@ describe('10,000 routes: HAProxy routes through map files', () => {
     const r = compileSpec(text, 'bench-10000.yaml', { lint: false });
     expect(r.ok).toBe(true);
     const cfg = r.files.find((f) => f.path === 'haproxy/haproxy.cfg')!.content;
-    expect(cfg).toContain(`# 10000 routes (> ${MAP_THRESHOLD}): path-only routes are looked up in map files`);
-    expect(cfg).toMatch(/path,map_beg\('maps\/routes-prefix\.map'\)/);
-    expect(cfg).toMatch(/path,map_str\('maps\/routes-exact\.map'\)/);
-    expect(cfg).toMatch(/path,map_reg\('maps\/routes-regex\.map'\)/);
-    expect(cfg).toContain("use_backend '%[var(txn.route),map_str(maps/route-backends.map)]'");
+    expect(cfg).toContain(`# 10000 routes (> ${MAP_THRESHOLD}): routes without host or header conditions are looked up in map files`);
+    expect(cfg).toMatch(/var\(txn\.route_key\),map_beg\('\/usr\/local\/etc\/haproxy\/maps\/routes-prefix\.map'\)/);
+    expect(cfg).toMatch(/var\(txn\.route_key\),map_str\('\/usr\/local\/etc\/haproxy\/maps\/routes-exact\.map'\)/);
+    expect(cfg).toMatch(/var\(txn\.route_key\),map_reg\('\/usr\/local\/etc\/haproxy\/maps\/routes-regex\.map'\)/);
+    expect(cfg).toContain("use_backend '%[var(txn.route),map_str(/usr/local/etc/haproxy/maps/route-backends.map)]'");
     expect(cfg.split('\n').filter((l) => l.includes('set-var(txn.route)')).length).toBeLessThan(10);
     const prefixMap = r.files.find((f) => f.path === 'haproxy/maps/routes-prefix.map')!.content.split('\n').filter((l) => l && !l.startsWith('#'));
-    expect(prefixMap.length).toBe(loaded.model!.routes.filter((x) => x.pathType === 'prefix').length);
+    const prefixRoutes = loaded.model!.routes.filter((x) => x.pathType === 'prefix');
+    expect(prefixMap.length).toBe(prefixRoutes.reduce((n, x) => n + (x.methods.length || 7), 0));
   });
 
   it('haproxy -c accepts it', async () => {
@@ -65,7 +66,7 @@ describe('10,000 routes: HAProxy routes through map files', () => {
       expect(wrong).toEqual([]);
       const unrouted = await send({ url: `${state.entry.http}/no-such-route/x`, headers: { host: 'localhost' } });
       expect(unrouted.status).toBe(404);
-      expect(readFileSync(join(state.stateDir, 'loadBalancer-1', 'haproxy.cfg'), 'utf8')).toContain('default-path config');
+      expect(readFileSync(join(state.stateDir, 'loadBalancer-1', 'haproxy.cfg'), 'utf8')).toContain(`${join(state.stateDir, 'loadBalancer-1', 'maps')}/route-backends.map`);
     }, 120_000);
   });
 });

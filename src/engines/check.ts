@@ -59,7 +59,7 @@ export async function engineCheck(specModel: Model, opts: { keep?: boolean; env?
       const bin = await findBinary('haproxy');
       if (!bin) results.push({ engine: 'haproxy', layer: 'loadBalancer', status: 'not-run', detail: 'haproxy is not installed (apt-get install haproxy)' });
       else {
-        const cfg = writeLayer(join(dir, 'haproxy'), emitHaproxy(model, plan, { instance: 0 }));
+        const cfg = writeLayer(plan.stateDir('loadBalancer', 0), emitHaproxy(model, plan, { instance: 0 }));
         const r = await execa(bin, ['-c', '-f', cfg], { reject: false, all: true });
         results.push({ engine: 'haproxy', layer: 'loadBalancer', status: r.exitCode === 0 ? 'passed' : 'failed', detail: r.exitCode === 0 ? 'haproxy -c: ok' : (r.all ?? '').trim() });
       }

@@ -1,6 +1,10 @@
 import { assertSafe, EmitError } from '../text.js';
 
-/** HAProxy words. Every spec-derived word goes through one of these; nothing else reaches haproxy.cfg. */
+/**
+ * HAProxy words. Every spec-derived word goes through one of these; nothing else reaches haproxy.cfg.
+ * Spec text is always single-quoted: inside '...' HAProxy interprets nothing (no "\\" escapes, no "$VAR"/"${VAR}"
+ * expansion, no "#" comment), and CR, LF and NUL, which end a line even inside quotes, are refused by assertSafe.
+ */
 
 declare const hapBrand: unique symbol;
 export type HapWord = string & { readonly [hapBrand]: true };
@@ -28,17 +32,24 @@ export function ident(value: string): HapWord {
   return value as HapWord;
 }
 
+/** A non-negative integer (String(1e21) would be "1e+21"). */
 export function num(n: number): HapWord {
-  if (!Number.isFinite(n)) throw new EmitError(`${n} is not a number`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new EmitError(`${n} is not a whole number HAProxy can read`);
   return String(n) as HapWord;
 }
 
+/** HAProxy keeps times in a signed 32-bit count of milliseconds ("timer overflow" above it). */
+export const MAX_TIME_MS = 2_147_483_647;
+
 export function time(ms: number): HapWord {
+  num(ms);
+  if (ms > MAX_TIME_MS) throw new EmitError(`a time of ${ms} ms is longer than HAProxy can keep (at most ${MAX_TIME_MS} ms, about 24.8 days)`);
   return (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`) as HapWord;
 }
 
 export function address(host: string, port: number): HapWord {
   if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) || /^(unix|abns|fd|sockpair|ipv4|ipv6)@/.test(host)) throw new EmitError(`"${host}" is not a host name or address`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new EmitError(`${port} is not a port`);
   return `${host}:${port}` as HapWord;
 }
 

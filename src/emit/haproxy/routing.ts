@@ -34,12 +34,16 @@ function aclRule(r: Route): HapWord[] {
   return hosts.split(' || ').map((alt) => w(set, path, alt, ...rest));
 }
 
-const constrained = (r: Route) => r.hosts.length > 0 || r.methods.length > 0 || Object.keys(r.headers).length > 0;
+/** Routes the maps cannot hold: host and header conditions stay ACL rules. Methods are part of the map key. */
+const constrained = (r: Route) => r.hosts.length > 0 || Object.keys(r.headers).length > 0;
+
+/** The methods a spec can name; a route without methods is keyed under each of them. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /** A map file line: key and value are single tokens (validated paths and generated ids never hold spaces or '#'). */
 function mapLine(key: string, value: string): string {
   assertSafe(key, 'map key');
-  if (/[\s#\\]/.test(key)) throw new EmitError(`"${key}" cannot be a map key`);
+  if (/[\s#]/.test(key) || (/\\/.test(key) && !key.startsWith('^'))) throw new EmitError(`"${key}" cannot be a map key`);
   return `${key} ${value}`;
 }
 
@@ -47,11 +51,11 @@ export interface Routing { lines: HapWord[]; files: LayerFile[] }
 
 /**
  * Name the request's route in txn.route, in the model's one total order, then pick its backend.
- * Small route sets: one ACL rule per route. Large ones: constrained routes (hosts, methods, headers) as ACL rules
- * first, then path-only routes from map files (exact: map_str, regex: map_reg in order, prefix: map_beg, a
- * longest-prefix tree) — used only when every constrained route precedes every path-only one in the order.
+ * Small route sets: one ACL rule per route. Large ones: host and header routes as ACL rules first, then every
+ * other route from map files keyed "METHOD:path" (exact: map_str, regex: map_reg in order, prefix: map_beg, a
+ * longest-prefix tree) — used only when every host/header route precedes the others in the order.
  */
-export function routingRules(model: Model): Routing {
+export function routingRules(model: Model, mapDir: string): Routing {
   const lines: HapWord[] = [w('http-request set-var(txn.host) req.hdr(host),field(1,:),lower')];
   const files: LayerFile[] = [];
   const routes = model.routes;
@@ -59,19 +63,30 @@ export function routingRules(model: Model): Routing {
   const mapsFit = firstPlain >= 0 && routes.slice(firstPlain).every((r) => !constrained(r));
   const useMaps = routes.length > MAP_THRESHOLD && mapsFit;
   if (useMaps) {
-    lines.push(w(`# ${routes.length} routes (> ${MAP_THRESHOLD}): path-only routes are looked up in map files, one tree lookup per request.`));
+    lines.push(w(`# ${routes.length} routes (> ${MAP_THRESHOLD}): routes without host or header conditions are looked up in map files, one tree lookup per request.`));
     for (const r of routes.slice(0, firstPlain)) lines.push(...aclRule(r));
     const plain = routes.slice(firstPlain);
+    // Keys are "METHOD:path" (no method holds ":"), so a method condition costs nothing extra.
+    lines.push(w(`http-request set-var-fmt(txn.route_key) ${fmtExpr('%[method]:%[path]')}`));
     const kinds: [Route['pathType'], string, string][] = [['exact', 'map_str', 'routes-exact.map'], ['regex', 'map_reg', 'routes-regex.map'], ['prefix', 'map_beg', 'routes-prefix.map']];
     for (const [kind, conv, file] of kinds) {
       const rs = plain.filter((r) => r.pathType === kind);
       if (!rs.length) continue;
-      files.push({ path: `maps/${file}`, content: `# ${kind} paths -> route id, in precedence order\n${rs.map((r) => mapLine(r.path, r.id)).join('\n')}\n` });
-      lines.push(w(`http-request set-var(txn.route) path,${conv}(${quote(`maps/${file}`)}) if !{ var(txn.route) -m found }`));
+      const seen = new Set<string>();
+      const entries: string[] = [];
+      for (const r of rs) {
+        const keys = kind === 'regex'
+          ? [`^(?:${r.methods.length ? r.methods.join('|') : '[A-Z]+'}):${r.path.slice(1)}`]
+          : (r.methods.length ? r.methods : METHODS).map((m) => `${m}:${r.path}`);
+        // The first route in precedence order keeps a key that a later one repeats.
+        for (const k of keys) if (!seen.has(k)) { seen.add(k); entries.push(mapLine(k, r.id)); }
+      }
+      files.push({ path: `maps/${file}`, content: `# ${kind} paths (METHOD:path) -> route id, in precedence order\n${entries.join('\n')}\n` });
+      lines.push(w(`http-request set-var(txn.route) var(txn.route_key),${conv}(${quote(`${mapDir}/${file}`)}) if !{ var(txn.route) -m found }`));
     }
     files.push({ path: 'maps/route-backends.map', content: `# route id -> backend\n${routes.map((r) => mapLine(r.id, r.service.id)).join('\n')}\n` });
   } else {
-    if (routes.length > MAP_THRESHOLD) lines.push(w(`# ${routes.length} routes, but host/method/header routes interleave with path-only ones in the precedence order: one ACL rule per route keeps that order exact.`));
+    if (routes.length > MAP_THRESHOLD) lines.push(w(`# ${routes.length} routes, but host/header routes interleave with the others in the precedence order: one ACL rule per route keeps that order exact.`));
     for (const r of routes) lines.push(...aclRule(r));
   }
   lines.push(w(`http-request return status 404 content-type application/json string ${quote('{"message":"no route matched"}')} unless { var(txn.route) -m found }`));
@@ -81,7 +96,7 @@ export function routingRules(model: Model): Routing {
     const to = (r.rewrite ?? '/').replace(/\/$/, '');
     lines.push(w('http-request replace-path', quote(`^${base}/?(.*)`), quote(`${to}/\\1`), `if { var(txn.route) -m str ${ident(r.id)} }`));
   }
-  if (useMaps) lines.push(w(`use_backend ${fmtExpr(`%[var(txn.route),map_str(maps/route-backends.map)]`)} if { var(txn.route) -m found }`));
+  if (useMaps) lines.push(w(`use_backend ${fmtExpr(`%[var(txn.route),map_str(${mapDir}/route-backends.map)]`)} if { var(txn.route) -m found }`));
   else for (const r of routes) lines.push(w(`use_backend ${ident(r.service.id)} if { var(txn.route) -m str ${ident(r.id)} }`));
   return { lines, files };
 }
