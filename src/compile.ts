@@ -6,7 +6,7 @@ import type { Env } from './emit/kong/secrets.js';
 import { emitNginxProxy } from './emit/nginx/proxy.js';
 import { emitNginxGateway, nginxGatewayProblems } from './emit/nginx/gateway.js';
 import { EmitError } from './emit/text.js';
-import { validateKongYaml } from './kong/schema/index.js';
+import { validateKongConfig } from './kong/schema/index.js';
 import { lintModel } from './lint/index.js';
 import { specPlan, type AddressPlan } from './model/plan.js';
 import { resolve } from './model/resolve.js';
@@ -78,8 +78,8 @@ export function emitAll(model: Model, plan: AddressPlan, env: Env, instance = 0)
   if (model.gateway?.settings.engine === 'nginx') files.push(...emitNginxGateway(model, plan, { instance, env }));
   else if (model.gateway) {
     const kong = emitKong(model, plan, env);
-    // Self-check against Kong 3.9's rules: an emitter bug must never reach a gateway.
-    const problems = validateKongYaml(kong.yaml);
+    // Self-check against Kong 3.9's rules (on the data; the tests also check the serialized text): an emitter bug must never reach a gateway.
+    const problems = validateKongConfig(kong.config);
     if (problems.length) throw new EmitError(`emitted kong.yaml breaks Kong 3.9 rules (an edgegen bug, please report it): ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     files.push({ path: 'kong/kong.yaml', content: kong.yaml, mode: kong.holdsSecrets ? 0o600 : 0o644 });
     const vars = kongEnvironment(model, plan, instance, '/kong/declarative/kong.yaml');

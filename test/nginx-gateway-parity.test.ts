@@ -18,8 +18,9 @@ const ROUTE_OTHER = ['name', 'match', 'service', 'stripPrefix', 'rewrite', 'time
 type Plugin = { name: string; config: Record<string, any> };
 
 function kongRoutes(yaml: string): Map<string, Plugin[]> {
-  const doc = parse(yaml) as { services: { routes: { name: string; plugins?: Plugin[] }[] }[] };
-  return new Map(doc.services.flatMap((s) => s.routes.map((r) => [r.name, r.plugins ?? []] as const)));
+  // A route's plugins are its own plus its service's (edgegen moves plugins shared by every route to the service).
+  const doc = parse(yaml) as { services: { plugins?: Plugin[]; routes: { name: string; plugins?: Plugin[] }[] }[] };
+  return new Map(doc.services.flatMap((s) => s.routes.map((r) => [r.name, [...(s.plugins ?? []), ...(r.plugins ?? [])]] as const)));
 }
 
 /** The nginx location block(s) of a route (first server), from its "# route <name> ->" comment to the closing brace. */
