@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileSpec, loadSpec } from '../compile.js';
 import { EdgegenError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
-import { engineCheck } from '../engines/check.js';
 import { RuntimeError } from '../runtime/driver.js';
 import { jsonSchema } from '../spec/json-schema.js';
 import { parseTargets, registerRuntime } from './runtime.js';
@@ -79,6 +78,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         return;
       }
       if (o.engineCheck) {
+        const { engineCheck } = await import('../engines/check.js');
         const checks = await engineCheck(result.model!);
         for (const c of checks) io.out(`${c.engine}${c.engine === 'nginx' && c.layer === 'gateway' ? ' (gateway)' : ''}: ${c.status}${c.status === 'passed' ? '' : ` - ${c.detail}`}`);
         if (checks.some((c) => c.status === 'failed')) {

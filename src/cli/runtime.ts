@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { loadSpec, type TargetOverrides } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
 import type { LayerKind } from '../model/types.js';
-import { dockerDriver, dockerAvailable, type ImageOverrides } from '../runtime/docker.js';
+import type { ImageOverrides } from '../runtime/docker.js';
 import { RuntimeError, type Driver } from '../runtime/driver.js';
-import { processDriver } from '../runtime/process.js';
-import { down, status, up } from '../runtime/stack.js';
 import { readState, stateDirFor, type StackState } from '../runtime/state.js';
+
+// The runtimes (dockerode, child processes) load only when a runtime command runs: builds start faster.
+const runtime = () => import('../runtime/stack.js');
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -25,10 +26,12 @@ export function parseImages(values: string[]): ImageOverrides {
   return out;
 }
 
-export async function driverFor(runtime: string | undefined, images: ImageOverrides): Promise<Driver> {
-  if (runtime === 'process') return processDriver();
-  if (runtime === 'docker') return dockerDriver(images);
-  if (runtime !== undefined) throw new EdgegenError(`--runtime is docker or process, got "${runtime}"`);
+export async function driverFor(kind: string | undefined, images: ImageOverrides): Promise<Driver> {
+  const { processDriver } = await import('../runtime/process.js');
+  if (kind === 'process') return processDriver();
+  const { dockerDriver, dockerAvailable } = await import('../runtime/docker.js');
+  if (kind === 'docker') return dockerDriver(images);
+  if (kind !== undefined) throw new EdgegenError(`--runtime is docker or process, got "${kind}"`);
   return (await dockerAvailable()) ? dockerDriver(images) : processDriver();
 }
 
@@ -95,7 +98,7 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
       const driver = await driverFor(o.runtime, parseImages(o.image));
       const basePort = o.basePort !== undefined ? Number(o.basePort) : undefined;
       if (basePort !== undefined && !(Number.isInteger(basePort) && basePort >= 1024 && basePort < 65000)) throw new EdgegenError('--base-port takes a number from 1024 to 64999');
-      const state = await up(model, { driver, root: process.cwd(), specFile: spec, env: process.env, basePort, bypass, progress: (l) => io.out(l) });
+      const state = await (await runtime()).up(model, { driver, root: process.cwd(), specFile: spec, env: process.env, basePort, bypass, progress: (l) => io.out(l) });
       io.out(`stack ${state.name} is up (${state.runtime} runtime)${state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : ''}`);
       if (state.entry.http) io.out(`  ${state.entry.http}`);
       if (state.entry.https) io.out(`  ${state.entry.https}${state.caFile ? `  (CA: ${state.caFile})` : ''}`);
@@ -108,7 +111,7 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
     .action(async (spec?: string) => {
       const state = findStack(process.cwd(), spec);
       const driver = await driverFor(state.runtime, {});
-      const rows = await status(state, driver);
+      const rows = await (await runtime()).status(state, driver);
       io.out(`stack ${state.name} (${state.runtime})${state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : ''}`);
       for (const r of rows) io.out(`  ${r.id.padEnd(28)} ${r.running ? (r.healthy ? 'healthy' : 'unhealthy') : 'stopped'}${r.pid ? `  pid ${r.pid}` : ''}${r.containerId ? `  container ${r.containerId.slice(0, 12)}` : ''}`);
       if (rows.some((r) => !r.healthy)) setCode(1);
@@ -137,7 +140,7 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
     .action(async (spec?: string) => {
       const state = findStack(process.cwd(), spec);
       const driver = await driverFor(state.runtime, {});
-      const stopped = await down(state, driver);
+      const stopped = await (await runtime()).down(state, driver);
       io.out(`stack ${state.name} is down (${stopped.length} ${state.runtime === 'docker' ? 'containers' : 'processes'} stopped)`);
     });
 }

@@ -3,9 +3,9 @@ import { loadSpec } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
 import type { LayerKind, Model } from '../model/types.js';
 import { bypassLayer } from '../runtime/bypass.js';
-import { down, up } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
-import { CHECK_GROUPS, runSmoke, type CheckGroup } from '../smoke/index.js';
+import { CHECK_GROUPS, type CheckGroup } from '../smoke/groups.js';
+import type { CheckResult } from '../smoke/context.js';
 import { formatJson, formatJunit, formatText, makeReport } from '../smoke/report.js';
 import { driverFor, findStack, parseImages, parseTargets } from './runtime.js';
 
@@ -25,7 +25,7 @@ function parseOnly(values: string[]): CheckGroup[] | undefined {
   return values as CheckGroup[];
 }
 
-function print(io: Io, format: string, state: StackState, results: Awaited<ReturnType<typeof runSmoke>>): number {
+function print(io: Io, format: string, state: StackState, results: CheckResult[]): number {
   const report = makeReport(state.name, state.runtime, state.bypassed, results);
   if (format === 'json') io.out(formatJson(report));
   else if (format === 'junit') io.out(formatJunit(report));
@@ -45,6 +45,7 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
     .action(async (spec: string | undefined, o: { format: string; only: string[] }) => {
       const state = findStack(process.cwd(), spec);
       const driver = await driverFor(state.runtime, {});
+      const { runSmoke } = await import('../smoke/index.js');
       const results = await runSmoke(modelFor(state, readSpec), state, driver, process.env, parseOnly(o.only));
       setCode(print(io, o.format, state, results));
     });
@@ -70,6 +71,8 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
       const driver = await driverFor(o.runtime, parseImages(o.image));
       const bypass = o.bypass as LayerKind[];
       const progress = o.format === 'text' ? (l: string) => io.err(l) : () => {};
+      const { up, down } = await import('../runtime/stack.js');
+      const { runSmoke } = await import('../smoke/index.js');
       let state: StackState | undefined;
       const cleanup = async () => { if (state) { const s = state; state = undefined; await down(s, driver).catch(() => {}); } };
       const onSignal = () => { void cleanup().then(() => process.exit(130)); };

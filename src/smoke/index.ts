@@ -15,8 +15,9 @@ import { SmokeContext, type CheckResult } from './context.js';
 
 export type { CheckResult } from './context.js';
 
-export const CHECK_GROUPS = ['routing', 'auth', 'headers', 'cache', 'static', 'tls', 'rate-limit', 'distribution', 'failover'] as const;
-export type CheckGroup = (typeof CHECK_GROUPS)[number];
+import type { CheckGroup } from './groups.js';
+
+export { CHECK_GROUPS, type CheckGroup } from './groups.js';
 
 /**
  * Run the checks the model implies against a running stack. Order matters: the rate-limit checks spend a window's
