@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { emitHaproxy } from '../emit/haproxy/emit.js';
 import { emitNginxProxy } from '../emit/nginx/proxy.js';
 import { emitNginxGateway } from '../emit/nginx/gateway.js';
@@ -26,18 +26,23 @@ export async function engineCheck(specModel: Model, opts: { keep?: boolean; env?
   try {
     const files = join(dir, 'files');
     const plan = localPlan(model, { basePort: 30000, stateRoot: join(dir, 'state'), files: (p) => join(files, p) });
-    if (model.tls) {
-      const certDir = join(dir, 'certs');
-      mkdirSync(certDir);
-      const made = await makeTestCertificates(certDir);
-      const put = async (specPath: string, from: string) => {
-        const to = plan.file(specPath);
-        mkdirSync(join(to, '..'), { recursive: true });
-        await execa('cp', [from, to]);
-      };
-      await put(model.tls.certificate, made.cert);
-      await put(model.tls.key, made.key);
-      if (model.tls.ca) await put(model.tls.ca, made.ca);
+    try {
+      if (model.tls) {
+        const certDir = join(dir, 'certs');
+        mkdirSync(certDir);
+        const made = await makeTestCertificates(certDir);
+        const put = async (specPath: string, from: string) => {
+          const to = resolve(plan.file(specPath));
+          if (!to.startsWith(`${files}/`)) throw new Error(`certificate path ${specPath} leaves the check's directory`);
+          mkdirSync(join(to, '..'), { recursive: true });
+          await execa('cp', [from, to]);
+        };
+        await put(model.tls.certificate, made.cert);
+        await put(model.tls.key, made.key);
+        if (model.tls.ca) await put(model.tls.ca, made.ca);
+      }
+    } catch (e) {
+      return [{ engine: 'nginx', layer: 'proxy', status: 'failed', detail: (e as Error).message }];
     }
     for (const st of model.proxy?.settings.static ?? []) mkdirSync(plan.file(st.root), { recursive: true });
 

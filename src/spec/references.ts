@@ -41,6 +41,9 @@ export function checkReferences(spec: Spec, parsed: ParsedSpec): Diagnostic[] {
   if (spec.gateway) unique(spec.gateway.consumers, 'consumer', 'gateway.consumers' as string);
 
   const serviceNames = spec.services.map((s) => s.name);
+  spec.services.forEach((s, i) => {
+    if (s.instances.every((x) => x.backup)) err(['services', i, 'instances'], `service "${s.name}" has only backup instances`, 'mark at least one instance as not a backup');
+  });
   spec.routes.forEach((r, i) => {
     if (!serviceNames.includes(r.service)) {
       const near = closest(r.service, serviceNames);
@@ -158,14 +161,20 @@ function checkTls(spec: Spec, err: Err) {
     return;
   }
   const entry = present[0];
+  const inner = present.slice(1);
   if (!tls) {
     for (const l of present) if (spec[l]!.ports.https !== undefined) err([l, 'ports', 'https'], `${l} has an https port but the spec has no tls section`, 'add tls: { strategy, certificate, key } or remove the port');
     for (const l of present.slice(1)) if (spec[l]!.ports.http === undefined) err([l, 'ports'], `${l} needs an http port: the previous layer reaches it over plain HTTP`);
     return;
   }
   if (spec[entry]!.ports.https === undefined) err([entry, 'ports'], `tls strategy "${tls.strategy}" needs an https port on the entry layer (${entry})`, 'add ports.https, e.g. 443');
+  // HAProxy loads the key from the file beside the certificate (ssl-load-extra-del-ext): <cert without extension>.key.
+  const haproxyDecrypts = entry === 'loadBalancer' && tls.strategy !== 'passthrough';
+  const besideCert = `${tls.certificate.replace(/\.[^./]*$/, '')}.key`;
+  if (haproxyDecrypts && tls.key !== besideCert) err(['tls', 'key'], `HAProxy reads the key from the file beside the certificate: with certificate ${tls.certificate} the key must be ${besideCert}`, `move the key to ${besideCert}`);
+  if (tls.strategy === 'passthrough' && !tls.redirectHttp && spec.loadBalancer?.ports.http !== undefined && inner.length)
+    err(['tls', 'redirectHttp'], `with passthrough, ${inner[0]} only listens for TLS: plain HTTP on the load balancer can only redirect`, 'set redirectHttp: true or remove loadBalancer.ports.http');
   if (tls.redirectHttp && spec[entry]!.ports.http === undefined) err(['tls', 'redirectHttp'], `redirectHttp needs an http port on ${entry}`, 'add ports.http: 80 or set redirectHttp: false');
-  const inner = present.slice(1);
   if (tls.strategy === 'passthrough') {
     if (entry !== 'loadBalancer') err(['tls', 'strategy'], 'passthrough needs a load balancer in front: it forwards TLS and the next layer decrypts', 'use strategy: terminate');
     else if (inner.length === 0) err(['tls', 'strategy'], 'passthrough needs a layer behind the load balancer to decrypt TLS');

@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import {
-  address, duration, filePath, fsPath, headerName, headerValue, hostname, httpMethod, mimeType, name, port,
+  address, duration, durationMs, DURATION_RE, IPV4_RE, filePath, fsPath, headerName, headerValue, hostname, httpMethod, mimeType, name, port,
   routeHost, secret, urlPath,
 } from './primitives.js';
 
 /** The edgegen topology spec (version 1). Every object is strict: unknown keys are errors. */
+
+/** An IPv4 address or CIDR block (trusted proxies). */
+const ipv4Cidr = z.string().max(18).refine((v) => {
+  const [ip, bits, extra] = v.split('/');
+  return extra === undefined && IPV4_RE.test(ip) && (bits === undefined || (/^\d{1,2}$/.test(bits) && Number(bits) <= 32));
+}, { message: 'an IPv4 address or CIDR block, e.g. "10.0.0.0/8" or "192.0.2.10"' });
+
+/** Timeouts reach HAProxy and Kong as 32-bit milliseconds: at most 24 days. */
+const timeout = duration.refine((d) => !DURATION_RE.test(d) || durationMs(d) <= 2_147_483_646, { message: 'a timeout is at most 24d (HAProxy and Kong count milliseconds in 32 bits)' });
 
 const ports = z
   .object({
@@ -16,8 +25,8 @@ const ports = z
 const healthCheck = z
   .object({
     path: urlPath.default('/healthz'),
-    interval: duration.default('5s'),
-    timeout: duration.default('2s'),
+    interval: timeout.default('5s'),
+    timeout: timeout.default('2s'),
     rise: z.number().int().min(1).max(100).default(2),
     fall: z.number().int().min(1).max(100).default(3),
     expectStatus: z.number().int().min(100).max(599).default(200),
@@ -38,8 +47,8 @@ const layerCommon = {
 };
 
 const lbTimeouts = z
-  .object({ connect: duration.default('5s'), client: duration.default('60s'), server: duration.default('60s'),
-    httpRequest: duration.default('10s'), queue: duration.default('30s') })
+  .object({ connect: timeout.default('5s'), client: timeout.default('60s'), server: timeout.default('60s'),
+    httpRequest: timeout.default('10s'), queue: timeout.default('30s') })
   .strict();
 
 export const loadBalancer = z
@@ -144,7 +153,7 @@ export const gateway = z
     correlationId: z.object({ header: headerName.default('X-Request-ID'), echo: z.boolean().default(true) }).strict().optional(),
     metrics: z.boolean().default(false).describe('Prometheus metrics on the status listener'),
     statusPort: port.default(8100).describe('Kong status API port (health: /status/ready)'),
-    timeouts: z.object({ connect: duration.default('5s'), read: duration.default('60s'), write: duration.default('60s') }).strict().prefault({}),
+    timeouts: z.object({ connect: timeout.default('5s'), read: timeout.default('60s'), write: timeout.default('60s') }).strict().prefault({}),
     retries: z.number().int().min(0).max(32767).default(2),
   })
   .strict();
@@ -177,13 +186,13 @@ export const proxy = z
       minLength: z.number().int().min(0).default(1024) }).strict().prefault({}),
     forwardedHeaders: z.object({ realIp: z.boolean().default(true), forwardedFor: z.boolean().default(true),
       forwardedProto: z.boolean().default(true), host: z.boolean().default(true) }).strict().prefault({}),
-    trustForwardedFrom: z.array(z.string().regex(/^[0-9.]{7,15}(\/\d{1,2})?$/)).default([])
+    trustForwardedFrom: z.array(ipv4Cidr).max(64).default([])
       .describe('addresses whose X-Forwarded-For is trusted (real_ip); the previous layers are trusted automatically'),
     securityHeaders: securityHeaders.prefault({}),
     serverTokens: z.boolean().default(false),
     clientMaxBodySize: z.string().regex(/^\d{1,6}[kmg]?$/).default('1m'),
-    timeouts: z.object({ connect: duration.default('5s'), read: duration.default('60s'), send: duration.default('60s'),
-      clientHeader: duration.default('10s'), clientBody: duration.default('30s'), keepalive: duration.default('65s') }).strict().prefault({}),
+    timeouts: z.object({ connect: timeout.default('5s'), read: timeout.default('60s'), send: timeout.default('60s'),
+      clientHeader: timeout.default('10s'), clientBody: timeout.default('30s'), keepalive: timeout.default('65s') }).strict().prefault({}),
     keepalive: z.number().int().min(0).max(1024).default(32).describe('idle keepalive connections per upstream'),
     workerConnections: z.number().int().min(64).max(65535).default(4096),
     statusPort: port.default(8081).describe('loopback-only status listener: /healthz and stub_status'),
@@ -201,7 +210,7 @@ export const service = z
     protocol: z.enum(['http', 'https']).default('http'),
     algorithm: z.enum(['roundrobin', 'leastconn', 'iphash', 'random', 'hash']).default('roundrobin'),
     healthCheck: healthCheck.optional(),
-    timeouts: z.object({ connect: duration.default('5s'), read: duration.default('60s'), send: duration.default('60s') }).strict().prefault({}),
+    timeouts: z.object({ connect: timeout.default('5s'), read: timeout.default('60s'), send: timeout.default('60s') }).strict().prefault({}),
     retries: z.number().int().min(0).max(10).default(2),
   })
   .strict();
@@ -210,9 +219,9 @@ const match = z
   .object({
     path: z.string().min(1).max(1024),
     pathType: z.enum(['prefix', 'exact', 'regex']).default('prefix'),
-    hosts: z.array(routeHost).default([]),
+    hosts: z.array(routeHost).max(64).default([]),
     methods: z.array(httpMethod).default([]),
-    headers: z.record(headerName, z.array(headerValue.regex(/^[A-Za-z0-9._~:/ -]*$/, { message: 'a header match value holds only letters, digits, spaces and . _ ~ : / -' })).min(1)).default({}),
+    headers: z.record(headerName, z.array(headerValue.regex(/^[A-Za-z0-9._~:/ -]*$/, { message: 'a header match value holds only letters, digits, spaces and . _ ~ : / -' })).min(1).max(32)).default({}),
   })
   .strict();
 
@@ -227,7 +236,7 @@ export const route = z
     rateLimit: z.union([rateLimit, z.literal(false)]).optional(),
     cache: z.union([cache, z.literal(false)]).optional(),
     cors: z.union([cors, z.literal(false)]).optional(),
-    timeouts: z.object({ connect: duration.optional(), read: duration.optional(), send: duration.optional() }).strict().optional(),
+    timeouts: z.object({ connect: timeout.optional(), read: timeout.optional(), send: timeout.optional() }).strict().optional(),
   })
   .strict();
 

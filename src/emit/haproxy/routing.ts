@@ -1,6 +1,6 @@
 import type { Model, Route } from '../../model/types.js';
 import { assertSafe, EmitError } from '../text.js';
-import { fmtExpr, ident, patterns, quote, type HapWord } from './quote.js';
+import { fmtExpr, ident, logFormat, patterns, quote, type HapWord } from './quote.js';
 import type { LayerFile } from '../files.js';
 
 /** Above this many routes HAProxy routes through map files: one tree lookup instead of one ACL test per route. */
@@ -8,30 +8,24 @@ export const MAP_THRESHOLD = 64;
 
 const w = (...parts: (string | HapWord)[]) => parts.join(' ') as HapWord;
 
-function routeConditions(r: Route): HapWord[] {
+/** The route's conditions as ACL words; hosts come back as alternatives (one rule each, under HAProxy's 64 words a line). */
+function routeConditions(r: Route): { all: HapWord[]; hostAlternatives: HapWord[] } {
   const c: HapWord[] = [];
   const fetch = r.pathType === 'exact' ? 'path' : r.pathType === 'regex' ? 'path_reg' : 'path_beg';
   c.push(w(`{ ${fetch}`, patterns([r.path], 'route path'), '}'));
-  if (r.hosts.length) {
-    const exact = r.hosts.filter((h) => !h.startsWith('*.'));
-    const wild = r.hosts.filter((h) => h.startsWith('*.')).map((h) => h.slice(1));
-    const parts: string[] = [];
-    if (exact.length) parts.push(`{ var(txn.host) -m str ${patterns(exact.map((h) => h.toLowerCase()), 'route host')} }`);
-    if (wild.length) parts.push(`{ var(txn.host) -m end ${patterns(wild.map((h) => h.toLowerCase()), 'route host')} }`);
-    c.push(w(parts.join(' || ')));
-  }
   if (r.methods.length) c.push(w('{ method', patterns(r.methods), '}'));
   for (const [name, values] of Object.entries(r.headers)) c.push(w(`{ req.hdr(${ident(name)}) -i -m str`, patterns(values, 'header match'), '}'));
-  return c;
+  const hostAlternatives = r.hosts.map((h) => h.startsWith('*.')
+    ? w(`{ var(txn.host) -m end ${patterns([h.slice(1).toLowerCase()], 'route host')} }`)
+    : w(`{ var(txn.host) -m str ${patterns([h.toLowerCase()], 'route host')} }`));
+  return { all: c, hostAlternatives };
 }
 
 function aclRule(r: Route): HapWord[] {
-  const conds = routeConditions(r);
+  const { all, hostAlternatives } = routeConditions(r);
   const set = `http-request set-var(txn.route) str(${ident(r.id)}) if !{ var(txn.route) -m found }`;
-  if (!conds.some((c) => c.includes('||'))) return [w(set, ...conds)];
-  // "||" binds looser than AND: one rule per host alternative.
-  const [path, hosts, ...rest] = conds;
-  return hosts.split(' || ').map((alt) => w(set, path, alt, ...rest));
+  if (!hostAlternatives.length) return [w(set, ...all)];
+  return hostAlternatives.map((host) => w(set, ...all, host));
 }
 
 /** Routes the maps cannot hold: host and header conditions stay ACL rules. Methods are part of the map key. */
@@ -95,7 +89,8 @@ export function routingRules(model: Model, mapDir: string): Routing {
     if (r.pathType === 'regex' || !(r.stripPrefix || r.rewrite)) continue;
     const base = r.path.replace(/\/$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const to = (r.rewrite ?? '/').replace(/\/$/, '');
-    lines.push(w('http-request replace-path', quote(`^${base}/?(.*)`), quote(`${to}/\\1`), `if { var(txn.route) -m str ${ident(r.id)} }`));
+    // The replacement is a log-format string: logFormat doubles any "%".
+    lines.push(w('http-request replace-path', quote(`^${base}/?(.*)`), logFormat(`${to}/\\1`), `if { var(txn.route) -m str ${ident(r.id)} }`));
   }
   if (useMaps) lines.push(w(`use_backend ${fmtExpr(`%[var(txn.route),map_str(${mapDir}/route-backends.map)]`)} if { var(txn.route) -m found }`));
   else for (const r of routes) lines.push(w(`use_backend ${ident(r.service.id)} if { var(txn.route) -m str ${ident(r.id)} }`));

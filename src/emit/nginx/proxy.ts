@@ -27,7 +27,8 @@ function upstreamFor(s: Service, plan: AddressPlan, keepalive: number) {
   const hc = s.healthCheck;
   const servers = s.instances.map((inst) => {
     const ep = plan.service(s.name, inst.index);
-    const opts = [`weight=${Math.max(1, inst.weight)}`, `max_fails=${hc?.fall ?? 3}`, `fail_timeout=${time(hc?.intervalMs ?? 10_000)}`];
+    // nginx reads fail_timeout in whole seconds.
+    const opts = [`weight=${Math.max(1, inst.weight)}`, `max_fails=${hc?.fall ?? 3}`, `fail_timeout=${Math.max(1, Math.ceil((hc?.intervalMs ?? 10_000) / 1000))}s`];
     if (inst.backup && s.algorithm !== 'hash' && s.algorithm !== 'iphash' && s.algorithm !== 'random') opts.push('backup');
     return `${hostPort(ep.host, ep.port)} ${opts.join(' ')}` as NgxArg;
   });
@@ -162,7 +163,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     : false;
 
   /** Location blocks for routes that share a server: one location per path, method/header variants dispatched to named locations. */
-  const blocksFor = (routes: Route[]) => {
+  const blocksFor = (routes: Route[], withStatic = true) => {
     const locations = [];
     const named = [];
     const byLocation = new Map<string, Route[]>();
@@ -183,7 +184,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       }
       locations.push(primary);
     }
-    for (const st of s.static) {
+    for (const st of withStatic ? s.static : []) {
       locations.push({
         comment: `static files under ${st.prefix}`,
         match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
@@ -198,22 +199,36 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     return { locations, named, fallback: hasRoot ? false as const : { headers: securityHeaders } };
   };
 
-  // Hostless routes are written once to an include file that every server shares, unless a host's own route takes
-  // the same location (then that server gets its merged copy inline).
+  // Hostless routes are written once to an include file that every server shares. A host whose own route takes a
+  // hostless location gets that location merged inline and includes a variant without it (one variant per set of
+  // taken locations, so many hosts overriding the same paths stay linear).
   const hostless = model.routes.filter((r) => r.hosts.length === 0);
-  const shared = blocksFor(hostless);
   const sharedKeys = new Set(hostless.map(locationKey));
-  if (shared.fallback) sharedKeys.add('prefix:/');
+  const hasFallback = !hostless.some((r) => r.pathType === 'prefix' && r.path === '/');
+  if (hasFallback) sharedKeys.add('prefix:/');
   // Only worth it at scale: small specs stay in one readable file.
   const useInclude = serverGroups.length > 1 && hostless.length >= 16;
+  const includes = new Map<string, { file: string; excluded: Set<string> }>();
+  const includeFor = (excluded: Set<string>) => {
+    const key = [...excluded].sort().join('\n');
+    if (!includes.has(key)) includes.set(key, { file: includes.size === 0 ? SHARED_ROUTES : SHARED_ROUTES.replace('.conf', `-${includes.size}.conf`), excluded });
+    return includes.get(key)!.file;
+  };
+  if (useInclude) includeFor(new Set());
   const servers = [];
   for (const group of serverGroups) {
     const isDefault = group.names.length === 0;
     const names = isDefault ? '_' : group.names.map((n) => quote(n, 'route host')).join(' ');
     const own = group.routes.filter((r) => r.hosts.length > 0);
-    const clash = own.some((r) => sharedKeys.has(locationKey(r)));
-    const blocks = !useInclude || clash ? blocksFor(group.routes) : { ...blocksFor(own), fallback: false as const };
-    if (useInclude && !clash) { blocks.locations = blocks.locations.filter((l) => !l.static); }
+    const taken = new Set(own.map(locationKey).filter((k) => sharedKeys.has(k)));
+    let blocks;
+    let include: NgxArg | false = false;
+    if (!useInclude) blocks = blocksFor(group.routes);
+    else {
+      const merged = [...own, ...hostless.filter((r) => taken.has(locationKey(r)))];
+      blocks = { ...blocksFor(merged, false), fallback: false as const };
+      include = quote(includeFor(taken), 'include');
+    }
     for (const kind of ['http', 'https'] as const) {
       if (proxy.listen[kind] === undefined) continue;
       const redirect = kind === 'http' && isEntry && tls?.redirectHttp && proxy.listen.https !== undefined
@@ -225,7 +240,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
         tls: kind === 'https' ? tlsBlock : false,
         redirect,
         ...blocks,
-        include: useInclude && !clash ? quote(SHARED_ROUTES, 'include') : false,
+        include,
       });
     }
   }
@@ -271,9 +286,11 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     status: { listen: (() => { const ep = plan.bind('proxy', opts.instance, 'status'); return hostPort(ep.host, ep.port); })() },
   };
   const files: LayerFile[] = [{ path: 'nginx.conf', content: render('nginx.conf', view) }];
-  if (useInclude) {
-    files.push({ path: SHARED_ROUTES, content: render('shared-routes.conf', {
-      header: `generated by edgegen from ${model.source}: routes without hosts, included by every server of nginx.conf`, ...shared }) });
+  for (const { file, excluded } of includes.values()) {
+    const blocks = blocksFor(hostless.filter((r) => !excluded.has(locationKey(r))));
+    files.push({ path: file, content: render('shared-routes.conf', {
+      header: `generated by edgegen from ${model.source}: routes without hosts, included by the servers of nginx.conf`,
+      ...blocks, fallback: excluded.has('prefix:/') ? false : blocks.fallback }) });
   }
   return files;
 }

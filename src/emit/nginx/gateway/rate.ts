@@ -61,7 +61,7 @@ export function limitsFor(r: Route, p: RateLimitPolicy): RouteLimits {
   ];
   return {
     identity: `$edgegen_rl_id ${expr(`${ident(r.id)}${who}`)}` as NgxArg,
-    limits: ws.map((w) => `zone=edgegen_rl_${w} burst=${num(p[w]! - 1)} nodelay` as NgxArg),
+    limits: ws.map((w) => (p[w]! > 1 ? `zone=edgegen_rl_${w} burst=${num(p[w]! - 1)} nodelay` : `zone=edgegen_rl_${w} nodelay`) as NgxArg),
     headers,
     refused: { name: `@${ident(`edgegen_limited_${r.id}`)}` as NgxArg, headers: refusedHeaders, body: kongErrorBody('API rate limit exceeded') },
   };
