@@ -1,8 +1,9 @@
-// Generates a synthetic spec: `npx tsx scripts/gen-spec.ts <routes> [services] [--layers lb,gateway,proxy] [--local]` > spec.yaml
+// Generates a synthetic spec: `npx tsx scripts/gen-spec.ts <routes> [services] [--layers=lb,gateway,proxy] [--local] [--no-hosts]
+//   [--no-cache] [--instances=1] [--proxy-instances=N] [--name=NAME]` > spec.yaml
 // Routes spread over services; every tenth route has its own host, some use regex or exact paths; consumers and policies included.
 import { stringify } from 'yaml';
 
-export interface SyntheticOptions { routes: number; services?: number; instances?: 1 | 2; layers?: string[]; local?: boolean; hosts?: boolean }
+export interface SyntheticOptions { routes: number; services?: number; instances?: 1 | 2; proxyInstances?: number; cache?: boolean; name?: string; layers?: string[]; local?: boolean; hosts?: boolean }
 
 /** A valid spec with the given number of routes (deterministic). */
 export function generateSpec(opts: SyntheticOptions): string {
@@ -11,7 +12,7 @@ const services = opts.services ?? Math.min(1000, Math.max(1, Math.ceil(routes / 
 const layers = new Set(opts.layers ?? ['lb', 'gateway', 'proxy']);
 const local = opts.local ?? false;
 
-const spec: Record<string, unknown> = { version: 1, name: `bench-${routes}` };
+const spec: Record<string, unknown> = { version: 1, name: opts.name ?? `bench-${routes}` };
 if (layers.has('lb')) spec.loadBalancer = { ports: { http: 80 }, healthCheck: {}, stats: { port: 8404 } };
 if (layers.has('gateway')) {
   spec.gateway = {
@@ -20,7 +21,9 @@ if (layers.has('gateway')) {
     consumers: Array.from({ length: 50 }, (_, i) => ({ name: `consumer-${i}`, keys: [`key-${i}-${'x'.repeat(16)}`] })),
   };
 }
-if (layers.has('proxy')) spec.proxy = { instances: 2, ports: { http: 8080 }, cache: { ttl: '30s' } };
+// The cache key carries the consumer, so authenticated responses are not shared (lint: cache-shared-across-consumers).
+if (layers.has('proxy')) spec.proxy = { instances: opts.proxyInstances ?? 2, ports: { http: 8080 },
+  ...(opts.cache === false ? {} : { cache: { ttl: '30s', key: ['scheme', 'method', 'host', 'uri', 'header:X-Consumer-Username'] } }) };
 spec.services = Array.from({ length: services }, (_, i) => ({
   name: `svc-${i}`,
   instances: [{ address: local ? `127.0.0.1:${10000 + 2 * i}` : `svc-${i}-a.internal:8080` }, { address: local ? `127.0.0.1:${10001 + 2 * i}` : `svc-${i}-b.internal:8080` }].slice(0, opts.instances ?? 2),
@@ -41,5 +44,7 @@ if (process.argv[1]?.endsWith('gen-spec.ts')) {
   const args = process.argv.slice(2);
   const layers = args.find((a) => a.startsWith('--layers='))?.slice(9).split(',');
   process.stdout.write(generateSpec({ routes: Number(args[0] ?? 100), services: args[1] && !args[1].startsWith('--') ? Number(args[1]) : undefined,
-    layers, local: args.includes('--local'), hosts: !args.includes('--no-hosts') }));
+    layers, local: args.includes('--local'), hosts: !args.includes('--no-hosts'), cache: !args.includes('--no-cache'),
+    instances: args.includes('--instances=1') ? 1 : 2, proxyInstances: Number(args.find((a) => a.startsWith('--proxy-instances='))?.slice(18) ?? 2),
+    name: args.find((a) => a.startsWith('--name='))?.slice(7) }));
 }

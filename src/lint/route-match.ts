@@ -85,3 +85,34 @@ export function routeCovers(a: Route, b: Route): boolean {
 export function describePath(r: Route): string {
   return `${r.pathType} ${r.path}`;
 }
+
+/** A comparable key: two routes have the same path match exactly when their keys are equal. */
+export function pathKey(m: PathMatch): string {
+  return m.kind === 'regex' ? `regex:${m.source}` : `${m.kind}:${m.path}`;
+}
+
+/**
+ * Routes whose path match may cover each route's, found through indexes instead of comparing every pair
+ * (a 10,000-route spec has 50 million pairs): prefixes by each prefix of the covered path, exact and regex
+ * routes by key, regexes against exact paths. Callers still check routeCovers on the candidates.
+ */
+export function coverCandidates(routes: Route[]): Map<Route, Route[]> {
+  const match = new Map(routes.map((r) => [r, pathMatch(r)] as const));
+  const byKey = new Map<string, Route[]>();
+  const regexes: { route: Route; re: RegExp }[] = [];
+  for (const [r, m] of match) {
+    const k = pathKey(m);
+    byKey.set(k, [...(byKey.get(k) ?? []), r]);
+    if (m.kind === 'regex') regexes.push({ route: r, re: new RegExp(m.source) });
+  }
+  const out = new Map<Route, Route[]>();
+  for (const [b, mb] of match) {
+    const found: Route[] = [];
+    const text = mb.kind === 'regex' ? mb.literalPrefix : mb.path;
+    for (let i = 1; i <= text.length; i++) found.push(...(byKey.get(`prefix:${text.slice(0, i)}`) ?? []));
+    if (mb.kind !== 'prefix') found.push(...(byKey.get(pathKey(mb)) ?? []));
+    if (mb.kind === 'exact') for (const { route, re } of regexes) if (re.test(mb.path)) found.push(route);
+    out.set(b, [...new Set(found)].filter((a) => a !== b).sort((x, y) => x.order - y.order));
+  }
+  return out;
+}

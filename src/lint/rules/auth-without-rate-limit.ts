@@ -1,4 +1,5 @@
 import type { Finding, Rule, SpecPath } from '../types.js';
+import { nameList } from '../names.js';
 
 export const authWithoutRateLimit: Rule = {
   id: 'auth-without-rate-limit',
@@ -23,7 +24,7 @@ export const authWithoutRateLimit: Rule = {
     }
     return [...byPlace.values()].map(({ path, routes }): Finding => ({
       path,
-      message: `route${routes.length > 1 ? 's' : ''} ${routes.map((n) => `"${n}"`).join(', ')} require${routes.length > 1 ? '' : 's'} auth but ` +
+      message: `route${routes.length > 1 ? 's' : ''} ${nameList(routes)} require${routes.length > 1 ? '' : 's'} auth but ` +
         `${routes.length > 1 ? 'have' : 'has'} no rate limit: credentials can be guessed, and one consumer can take the whole backend`,
     }));
   },

@@ -1,5 +1,6 @@
 import type { AuthPolicy, Route } from '../../model/types.js';
 import type { Finding, Rule } from '../types.js';
+import { nameList } from '../names.js';
 
 /** Headers Kong sets on the upstream request after authenticating (spoofed client values are overwritten). */
 const IDENTITY_HEADERS = ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier'];
@@ -46,7 +47,7 @@ export const cacheSharedAcrossConsumers: Rule = {
     }
     return [...byPolicy.values()].map((e): Finding => ({
       path: e.path,
-      message: `route${e.routes.length > 1 ? 's' : ''} ${e.routes.map((n) => `"${n}"`).join(', ')} require${e.routes.length > 1 ? '' : 's'} auth ` +
+      message: `route${e.routes.length > 1 ? 's' : ''} ${nameList(e.routes)} require${e.routes.length > 1 ? '' : 's'} auth ` +
         'but the proxy cache key does not identify the consumer: one consumer\'s cached response is served to the others',
     }));
   },

@@ -1,4 +1,4 @@
-import { describePath, headersCover, pathMatch, routeCovers, samePath, sharedHosts, sharedMethods } from '../route-match.js';
+import { describePath, headersCover, pathKey, pathMatch, routeCovers, samePath, sharedHosts, sharedMethods } from '../route-match.js';
 import type { Finding, Rule } from '../types.js';
 
 export const routeOverlap: Rule = {
@@ -14,8 +14,14 @@ export const routeOverlap: Rule = {
     'Make the routes disjoint: give each host or method to exactly one of them (split the lists), or merge them into one route.',
   check({ model }) {
     const out: Finding[] = [];
+    // Only routes with the same path match can overlap this way: compare within those groups.
+    const groups = new Map<string, typeof model.routes>();
+    for (const r of model.routes) {
+      const k = pathKey(pathMatch(r));
+      groups.set(k, [...(groups.get(k) ?? []), r]);
+    }
     for (const b of model.routes) {
-      for (const a of model.routes) {
+      for (const a of groups.get(pathKey(pathMatch(b)))!) {
         if (a.order >= b.order || routeCovers(a, b)) continue;
         if (!samePath(pathMatch(a), pathMatch(b)) || !headersCover(a.headers, b.headers) || !headersCover(b.headers, a.headers)) continue;
         const hosts = sharedHosts(a.hosts, b.hosts);

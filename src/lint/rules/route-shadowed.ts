@@ -1,4 +1,4 @@
-import { describePath, routeCovers } from '../route-match.js';
+import { coverCandidates, describePath, routeCovers } from '../route-match.js';
 import type { Finding, Rule } from '../types.js';
 
 export const routeShadowed: Rule = {
@@ -15,8 +15,9 @@ export const routeShadowed: Rule = {
     'coincide; for regex routes, order matters: put the more specific regex first in the spec. Remove the route if it is not needed.',
   check({ model }) {
     const out: Finding[] = [];
+    const candidates = coverCandidates(model.routes);
     for (const b of model.routes) {
-      const a = model.routes.find((x) => x.order < b.order && routeCovers(x, b));
+      const a = candidates.get(b)!.find((x) => x.order < b.order && routeCovers(x, b));
       if (!a) continue;
       out.push({ path: ['routes', b.specIndex, 'match'],
         message: `route "${b.name}" can never match: route "${a.name}" (${describePath(a)}) comes first in precedence and matches every request it would (${describePath(b)})` });

@@ -3,6 +3,7 @@ import { durationMs } from '../../spec/primitives.js';
 import { acceptsNonIdempotent, serviceFacingLayer, serviceIndex } from '../chain.js';
 import { humanDuration } from '../duration.js';
 import type { Finding, Rule, SpecPath } from '../types.js';
+import { nameList } from '../names.js';
 
 /** How long one layer waits for the next hop's response on a route, and which spec key sets it. */
 interface Wait { layer: LayerKind; ms: number; path: SpecPath; what: string }
@@ -52,7 +53,7 @@ export const timeoutOrder: Rule = {
       }
     }
     return [...groups.values()].map(({ path, outer, inner, routes }): Finding => {
-      const names = routes.map((r) => `"${r.name}"`).join(', ');
+      const names = nameList(routes.map((r) => r.name));
       const writes = routes.some(acceptsNonIdempotent) ? '; a client that retries the 504 sends its POST or PATCH twice' : '';
       return {
         path,
