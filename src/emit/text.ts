@@ -2,15 +2,46 @@ import Handlebars from 'handlebars';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeChar, UNSAFE_VALUE_CHAR, unsafeValueChar } from '../security/chars.js';
 
-/** Characters no target can carry safely: controls, DEL, C1, line/paragraph separators, bidi controls. */
-export const UNSAFE_CHARS = /[\x00-\x1F\x7F\u0080-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+/** Characters no target can carry safely (the policy lives in src/security/chars.ts). */
+export const UNSAFE_CHARS = UNSAFE_VALUE_CHAR;
+
+/** Longest value a quoting function accepts (nginx refuses tokens over 4096 bytes; HAProxy lines are bounded too). */
+export const MAX_VALUE_LENGTH = 2048;
+
+/**
+ * Most values a rendered config may hold. A spec of a few KB can otherwise ask for gigabytes: nginx repeats every
+ * host-less route in every host group's server block.
+ */
+export const MAX_VIEW_VALUES = 1_000_000;
 
 export class EmitError extends Error {}
 
 export function assertSafe(value: string, what: string): void {
-  if (UNSAFE_CHARS.test(value)) throw new EmitError(`${what} contains a control or line-break character`);
-  if (value.length > 2048) throw new EmitError(`${what} is longer than 2048 characters`);
+  const bad = unsafeValueChar(value);
+  if (bad) throw new EmitError(`${what} contains ${describeChar(bad.char)}; control, line-break and bidi characters are not allowed`);
+  if (value.length > MAX_VALUE_LENGTH) throw new EmitError(`${what} is longer than ${MAX_VALUE_LENGTH} characters`);
+}
+
+/**
+ * Every string a template receives is already a token for its target; none may hold a line break or control
+ * character (one LF is a new directive in nginx and a new section in HAProxy). Also bounds the output size.
+ */
+function checkView(target: string, view: unknown): void {
+  let count = 0;
+  const walk = (v: unknown, path: string): void => {
+    if (++count > MAX_VIEW_VALUES) {
+      throw new EmitError(`the ${target} config would hold more than ${MAX_VIEW_VALUES} values (routes are repeated in every host group); split the spec or share host groups`);
+    }
+    if (v === undefined) throw new EmitError(`${target} value ${path} is missing (an edgegen bug; please report it with the spec)`);
+    if (typeof v === 'string') {
+      const bad = unsafeValueChar(v);
+      if (bad) throw new EmitError(`${target} value ${path} contains ${describeChar(bad.char)}; control, line-break and bidi characters are not allowed`);
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+  };
+  walk(view, '');
 }
 
 const templatesRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
@@ -33,6 +64,7 @@ export function loadTemplates(target: string): (name: string, view: object) => s
   return (name, view) => {
     const t = compiled.get(name);
     if (!t) throw new Error(`no template ${target}/${name}.hbs`);
+    checkView(target, view);
     return t(view).replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
   };
 }

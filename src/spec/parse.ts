@@ -1,9 +1,10 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
+import { describeChar, unsafeTextChar, unsafeValueChar } from '../security/chars.js';
+import { checkTree, MAX_ALIASES, parseLimited } from '../security/yaml-limits.js';
 
+/** Largest spec file, in UTF-8 bytes (the CLI also refuses bigger files before reading them). */
 export const MAX_SPEC_BYTES = 5 * 1024 * 1024;
-const MAX_ALIASES = 100;
-const MAX_DEPTH = 64;
 
 export interface Pos { line: number; col: number }
 
@@ -22,21 +23,37 @@ function fail(file: string, line: number, col: number, message: string, hint?: s
   return { ok: false, diagnostics: [{ file, line, col, severity: 'error', code: 'syntax', message, hint }] };
 }
 
-/** Parse YAML text keeping positions; reject what no spec needs (aliases beyond a cap, duplicate keys, deep nesting, controls). */
+/**
+ * Parse YAML text keeping positions. Everything a spec never needs is refused here, each with its position:
+ * oversized input, controls/line separators/bidi characters and U+FFFD (invalid UTF-8 decoded by the reader), more
+ * tokens or deeper nesting than a spec has, directives, custom tags, duplicate keys, merge keys, prototype keys,
+ * alias bombs and recursive aliases, and string values that decode (through YAML escapes) to refused characters.
+ */
 export function parseSpecText(text: string, file: string): ParseResult {
-  if (Buffer.byteLength(text, 'utf8') > MAX_SPEC_BYTES) {
+  const badName = unsafeValueChar(file);
+  if (badName) {
+    return fail(file.replace(/[^\x20-\x7E]/g, '?'), 1, 1, `the spec file name contains ${describeChar(badName.char)}`, 'rename the file; its name is written into every generated config');
+  }
+  if (text.length > MAX_SPEC_BYTES || Buffer.byteLength(text, 'utf8') > MAX_SPEC_BYTES) {
     return fail(file, 1, 1, `spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`, 'split it or remove generated bulk');
   }
-  const bad = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\u0085\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/.exec(text.replace(/^\uFEFF/, ''));
-  if (bad) {
-    const before = text.slice(0, bad.index);
-    const line = before.split('\n').length;
-    const col = bad.index - before.lastIndexOf('\n');
-    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    return fail(file, line, col, `control or line-separator character U+${code} is not allowed in a spec`, 'remove it; specs are plain UTF-8 text');
-  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: false, prettyErrors: false, strict: true, version: '1.2' });
+  const pos = (offset: number) => {
+    // LineCounter is filled by the parser; before parsing, count lines directly.
+    const before = text.slice(0, offset);
+    return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
+  };
+  const bad = unsafeTextChar(text);
+  if (bad) {
+    const p = pos(bad.index);
+    return fail(file, p.line, p.col, `${describeChar(bad.char)} is not allowed in a spec`, bad.char === '\uFFFD' ? 'save the file as UTF-8' : bad.char === '\r' ? 'use LF or CRLF line ends' : 'remove it; specs are plain UTF-8 text');
+  }
+  const parsed = parseLimited(text, { uniqueKeys: true, merge: false, prettyErrors: false, strict: true, version: '1.2' }, lineCounter);
+  if ('problem' in parsed) {
+    const p = pos(parsed.problem.offset);
+    return fail(file, p.line, p.col, parsed.problem.message, parsed.problem.hint);
+  }
+  const doc = parsed.doc;
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
     return {
@@ -44,19 +61,25 @@ export function parseSpecText(text: string, file: string): ParseResult {
       diagnostics: problems.map((e) => {
         const p = lineCounter.linePos(e.pos[0]);
         const dup = e.code === 'DUPLICATE_KEY';
+        const stack = /Maximum call stack/.test(e.message);
         return {
           file, line: p.line, col: p.col, severity: 'error' as const, code: dup ? 'duplicate-key' : 'syntax',
-          message: dup ? `duplicate key "${/^["']?([^:"'\n]*)/.exec(text.slice(e.pos[0]))![1].trim()}": a key may appear once in a mapping` : `YAML: ${e.message.split('\n')[0]}`,
-          hint: dup ? 'remove or rename one of the two keys' : undefined,
+          message: dup ? `duplicate key "${/^["']?([^:"'\n]*)/.exec(text.slice(e.pos[0]))![1].trim()}": a key may appear once in a mapping`
+            : stack ? 'nesting is too deep to parse' : `YAML: ${e.message.split('\n')[0]}`,
+          hint: dup ? 'remove or rename one of the two keys' : stack ? 'a spec is never this deep; check for generated input' : undefined,
         };
       }),
     };
   }
-  const structural = checkStructure(doc, file, lineCounter);
-  if (structural) return structural;
+  const structural = checkTree(doc);
+  if (structural) {
+    const p = lineCounter.linePos(structural.offset);
+    return fail(file, p.line, p.col, structural.message, structural.hint);
+  }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    // checkTree bounded the expansion already; the yaml package's own alias guard stays on as a second line.
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES * 100 });
   } catch (e) {
     return fail(file, 1, 1, `YAML: ${(e as Error).message}`, `a spec may expand at most ${MAX_ALIASES} aliases`);
   }
@@ -83,47 +106,4 @@ export function parseSpecText(text: string, file: string): ParseResult {
     return lineCounter.linePos(off);
   };
   return { ok: true, spec: { file, text, data, locate } };
-}
-
-function checkStructure(doc: Document, file: string, lc: LineCounter): ParseResult | null {
-  let aliases = 0;
-  const walk = (node: unknown, depth: number): ParseResult | null => {
-    const n = node as Node | null;
-    if (depth > MAX_DEPTH) {
-      const p = lc.linePos(n?.range?.[0] ?? 0);
-      return fail(file, p.line, p.col, `nesting deeper than ${MAX_DEPTH} levels`, 'a spec is never this deep; check for generated input');
-    }
-    if (n && (n as { tag?: string }).tag && !String((n as { tag?: string }).tag).startsWith('tag:yaml.org,2002:')) {
-      const p = lc.linePos(n.range?.[0] ?? 0);
-      return fail(file, p.line, p.col, `custom YAML tag ${(n as { tag?: string }).tag} is not allowed`, 'remove the tag');
-    }
-    if (isAlias(n)) {
-      aliases++;
-      if (aliases > MAX_ALIASES) {
-        const p = lc.linePos(n.range?.[0] ?? 0);
-        return fail(file, p.line, p.col, `more than ${MAX_ALIASES} YAML aliases`, 'write the values out; aliases are capped to stop alias bombs');
-      }
-    }
-    if (isMap(n)) {
-      for (const it of n.items) {
-        if (isScalar(it.key) && String(it.key.value) === '<<') {
-          const p = lc.linePos(it.key.range?.[0] ?? 0);
-          return fail(file, p.line, p.col, 'YAML merge keys ("<<") are not allowed', 'write the keys out in full');
-        }
-        if (!isScalar(it.key)) {
-          const p = lc.linePos((it.key as Node)?.range?.[0] ?? 0);
-          return fail(file, p.line, p.col, 'mapping keys must be plain strings', 'use a plain key');
-        }
-        const r = walk(it.value, depth + 1);
-        if (r) return r;
-      }
-    } else if (isSeq(n)) {
-      for (const it of n.items) {
-        const r = walk(it, depth + 1);
-        if (r) return r;
-      }
-    }
-    return null;
-  };
-  return walk(doc.contents, 0);
 }

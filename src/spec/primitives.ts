@@ -3,15 +3,23 @@ import { z } from 'zod';
 /** Field grammars shared by every target: strict allow-lists, full-match, no control characters. */
 
 export const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
-export const HOSTNAME_RE = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-export const WILDCARD_HOST_RE = /^(\*\.)?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/**
+ * DNS names: LDH labels of at most 63 characters, 253 in all. The last label is never all digits, so "10.1" or
+ * "2130706433" (which inet_aton reads as addresses while DNS would not) cannot pass as names; IPv4 is IPV4_RE.
+ */
+export const HOSTNAME_RE = /^(?!(?:.*\.)?\d+$)(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export const WILDCARD_HOST_RE = /^(?!(?:.*\.)?\d+$)(\*\.)?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 export const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 export const HEADER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 export const DURATION_RE = /^(\d{1,9})(ms|s|m|h|d)$/;
-/** A URL path: '/' then RFC 3986 pchar (no '%' escapes that decode to controls, no '//' runs, no dot segments). */
-export const PATH_RE = /^(?!.*\/\/)\/([A-Za-z0-9._~!&'()*+,;=:@-]|%[0-9A-Fa-f]{2}|\/)*$/;
+/**
+ * A URL path: '/' then RFC 3986 pchar without '%' (nginx matches decoded paths, HAProxy raw ones, Kong refuses
+ * non-normalized ones, and '%' is HAProxy's log-format sigil), no '//' runs, no '.' or '..' segments.
+ */
+export const PATH_RE = /^(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$))\/[A-Za-z0-9._~!&'()*+,;=:@\/-]*$/;
 export const FS_PATH_RE = /^\/[A-Za-z0-9._+@/-]{0,1023}$/;
-export const MIME_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9*][a-z0-9!#$&^_.+-]{0,126}$/;
+/** RFC 6838 restricted names without "$" (nginx would expand it; no registered type uses it). */
+export const MIME_RE = /^[a-z0-9][a-z0-9!#&^_.+-]{0,126}\/[a-z0-9*][a-z0-9!#&^_.+-]{0,126}$/;
 
 const bounded = (max: number) => z.string().min(1).max(max);
 
@@ -44,34 +52,51 @@ export const address = bounded(260).refine(
 );
 
 export const urlPath = bounded(1024).regex(PATH_RE, {
-  message: 'a path starts with "/" and holds only URL path characters (no spaces, quotes, "#", "?", "//" or control characters)',
+  message: 'a path starts with "/" and holds only URL path characters (no spaces, quotes, "%", "#", "?", "//", "." or ".." segments, or control characters)',
 });
 
 export const fsPath = bounded(1024)
   .regex(FS_PATH_RE, { message: 'a file path is absolute and holds only letters, digits and . _ + @ / -' })
   .refine((v) => !v.split('/').includes('..'), { message: 'a file path must not contain ".." segments' });
 
-/** A path to a file that may be relative to the spec file. */
+/**
+ * A path to a file that may be relative to the spec file. No ".." segments (a checker that copies test files to
+ * these paths must never be steered outside its directory) and no leading "-", "+" or "@" (never an option to a
+ * tool, never an nginx prefix).
+ */
 export const filePath = bounded(1024)
-  .regex(/^[A-Za-z0-9._+@/-]+$/, { message: 'a file path holds only letters, digits and . _ + @ / -' });
+  .regex(/^[A-Za-z0-9._+@/-]+$/, { message: 'a file path holds only letters, digits and . _ + @ / -' })
+  .refine((v) => !v.split('/').includes('..'), { message: 'a file path must not contain ".." segments' })
+  .refine((v) => /^[A-Za-z0-9_./]/.test(v), { message: 'a file path starts with a letter, digit, "_", "." or "/"' });
 
 export const headerName = bounded(64).regex(HEADER_NAME_RE, {
   message: 'a header name holds only letters, digits and "-" (e.g. "X-Request-ID")',
 });
 
-/** Printable text for header values and messages: no control characters, no line breaks. */
+/**
+ * Printable text for header values: not empty (Kong refuses empty header matches), no control characters, no line
+ * breaks, and no "$" (nginx expands "$name" in header values and has no escape for it; Kong's request-transformer
+ * evaluates "$(...)" templates).
+ */
 export const headerValue = z
   .string()
+  .min(1)
   .max(1024)
-  .regex(/^[\x20-\x7E]*$/, { message: 'a header value is printable ASCII without line breaks or control characters' });
+  .regex(/^[\x20-\x23\x25-\x7E]*$/, { message: 'a header value is printable ASCII without line breaks, control characters or "$" (nginx and Kong would read "$" as a variable or template)' });
 
 export const mimeType = bounded(255).regex(MIME_RE, { message: 'a MIME type looks like "application/json"' });
 
 export const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** A secret: a literal string or a reference to an environment variable. */
+/**
+ * A secret: a literal string or a reference to an environment variable. A literal must not look like a Kong vault
+ * reference ("{vault://env/NAME}" makes Kong read its own environment, e.g. into a Redis password sent to a host the
+ * spec names) or a decK template ("${{ env ... }}"), so a literal is always used as written.
+ */
 export const secret = z.union([
-  bounded(512).regex(/^[\x21-\x7E]+$/, { message: 'a literal secret is printable ASCII without spaces' }),
+  bounded(512)
+    .regex(/^[\x21-\x7E]+$/, { message: 'a literal secret is printable ASCII without spaces' })
+    .refine((v) => !/^\{vault:/i.test(v) && !v.includes('${{'), { message: 'a literal secret must not be a vault reference or template ("{vault://...}", "${{...}}"); use { env: NAME }' }),
   z
     .object({
       env: bounded(128).regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'an environment variable name is UPPER_CASE letters, digits and "_"' }),

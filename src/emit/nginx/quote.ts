@@ -6,47 +6,65 @@ declare const ngxBrand: unique symbol;
 /** A string that is one safe nginx argument. */
 export type NgxArg = string & { readonly [ngxBrand]: true };
 
-const IDENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IDENT = /^@?[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-/** A double-quoted literal: "\" and "\"" escaped, no "$" (nginx has no escape for it; see literalDollar). */
+/**
+ * Prefixes that keep a meaning in nginx even inside quotes: location modifiers (= ~ ~* ^~ @), server_name regexes
+ * (~), and ssl_certificate sources (data:, engine: loads an OpenSSL engine, store:). No spec literal starts with one.
+ */
+const MEANINGFUL_PREFIX = /^(?:[=~@]|\^~|(?:data|engine|store):)/i;
+
+function escape(value: string): string {
+  // Backslash first, in one pass: "\" then "\"" (nginx also turns \t \r \n into controls, so every "\" is doubled).
+  return value.replace(/[\\"]/g, (c) => `\\${c}`);
+}
+
+/**
+ * A double-quoted literal: "\" and "\"" escaped, no "$" (nginx has no escape for it and expands variables in most
+ * directives), no control characters, no meaningful prefix.
+ */
 export function quote(value: string, what = 'value'): NgxArg {
   assertSafe(value, what);
   if (value.includes('$')) throw new EmitError(`${what} must not contain "$" (nginx would expand it as a variable)`);
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` as NgxArg;
+  if (MEANINGFUL_PREFIX.test(value)) throw new EmitError(`${what} must not start with "${MEANINGFUL_PREFIX.exec(value)![0]}" (nginx gives that prefix a meaning even inside quotes)`);
+  return `"${escape(value)}"` as NgxArg;
 }
 
 /** A quoted string that may hold nginx variables the emitter wrote itself (never spec text). */
 export function expr(value: string): NgxArg {
   assertSafe(value, 'expression');
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` as NgxArg;
+  return `"${escape(value)}"` as NgxArg;
 }
 
 /** A quoted regex: same quoting; "$" is allowed because nginx does not expand variables in regex patterns. */
 export function regex(value: string, what = 'regex'): NgxArg {
   assertSafe(value, what);
-  if (value.endsWith('\\') && !value.endsWith('\\\\')) throw new EmitError(`${what} ends with a lone "\\"`);
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` as NgxArg;
+  if (/(^|[^\\])(\\\\)*\\$/.test(value)) throw new EmitError(`${what} ends with a lone "\\"`);
+  return `"${escape(value)}"` as NgxArg;
 }
 
-/** An identifier edgegen generated or validated (upstream, zone and variable names). */
+/** An identifier edgegen generated or validated (upstream, zone and variable names; "@name" for named locations). */
 export function ident(value: string): NgxArg {
   if (!IDENT.test(value)) throw new EmitError(`"${value}" is not a valid nginx identifier`);
   return value as NgxArg;
 }
 
+/** A non-negative integer (String(1e21) would be "1e+21", which nginx cannot read). */
 export function num(n: number): NgxArg {
-  if (!Number.isFinite(n)) throw new EmitError(`${n} is not a number`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new EmitError(`${n} is not a whole number nginx can read`);
   return String(n) as NgxArg;
 }
 
 /** Milliseconds as an nginx time ("1500ms", "30s"). */
 export function time(ms: number): NgxArg {
+  num(ms);
   return (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`) as NgxArg;
 }
 
 /** host:port for listen/server directives; hosts are validated names or IPs. */
 export function hostPort(host: string, port: number): NgxArg {
   if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) && !/^\[[0-9a-fA-F:]+\]$/.test(host)) throw new EmitError(`"${host}" is not a host name or address`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new EmitError(`${port} is not a port`);
   return `${host}:${port}` as NgxArg;
 }
 
