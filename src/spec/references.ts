@@ -12,6 +12,7 @@ export const ROUTE_REGEX_RE = /^\^\/[A-Za-z0-9._~\/^$()[\]{}|*+?\\:,=!<>@&-]{0,5
 export function regexProblem(re: string): string | undefined {
   if (!ROUTE_REGEX_RE.test(re)) return 'a path regex starts with "^/" and holds no spaces, quotes, "#", "%", ";" or control characters';
   if (/\\$/.test(re) && !/\\\\$/.test(re)) return 'a path regex must not end with a lone "\\"';
+  if (re.includes('//')) return 'a path regex must not contain "//" (Kong refuses empty path segments)';
   if (/\(\?[<P]?[<=!]?[A-Za-z]/.test(re) || /\\[1-9]/.test(re)) return 'named groups, lookarounds, inline flags and back-references are not portable across nginx, HAProxy and Kong';
   if (/(\([^)]*[+*][^)]*\))[+*{]/.test(re)) return 'nested quantifiers like "(a+)+" can take exponential time (ReDoS); rewrite the pattern';
   try {

@@ -122,7 +122,7 @@ export const cache = z
 
 export const cors = z
   .object({
-    origins: z.array(z.string().regex(/^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)$/)).min(1),
+    origins: z.array(z.string().max(256).regex(/^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)$/, { message: 'an origin is "*" or scheme://host[:port], e.g. "https://app.example.com"' })).min(1).max(64),
     methods: z.array(httpMethod).default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
     headers: z.array(headerName).default([]),
     exposedHeaders: z.array(headerName).default([]),

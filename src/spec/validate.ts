@@ -17,12 +17,20 @@ function describeType(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function issueMessage(issue: Issue, input: unknown): { message: string; hint?: string } {
+/** Secret fields (API keys, JWT and Redis secrets) never echo their value in a message. */
+function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path.some((p) => p === 'keys' || p === 'secret' || p === 'password');
+}
+
+function issueMessage(issue: Issue, rawInput: unknown, path: readonly PropertyKey[]): { message: string; hint?: string } {
+  const input = isSecretPath(path) && rawInput !== undefined && typeof rawInput !== 'object' ? { secret: typeof rawInput } : rawInput;
+  if (input !== rawInput) return { message: `a secret is a string or { env: NAME }; got a ${(input as { secret: string }).secret}` };
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined) return { message: `required key is missing (expected ${issue.expected})`, hint: 'add it' };
       return { message: `expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a mapping' : issue.expected}, got ${describeType(input)}` };
     case 'invalid_value':
+      if (input === undefined) return { message: `required key is missing (expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')})`, hint: 'add it' };
       return { message: `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}; got ${describeType(input)}` };
     case 'too_small':
       return issue.origin === 'array'
@@ -75,7 +83,14 @@ export function validateSpec(parsed: ParsedSpec): ValidateResult {
         continue;
       }
       const input = valueAt(data, path);
-      const { message, hint } = issueMessage(issue, input);
+      if (issue.code === 'invalid_key') {
+        // A bad key in a record (e.g. a header name): point at the key, say the rule.
+        const key = String(path[path.length - 1]);
+        diagnostics.push({ file, ...locate(path, true), severity: 'error', code: 'schema', path: formatPath(path),
+          message: `"${key.length > 40 ? key.slice(0, 40) + '…' : key}" is not allowed as a key here: ${(issue as { issues?: Issue[] }).issues?.[0]?.message ?? 'invalid key'}` });
+        continue;
+      }
+      const { message, hint } = issueMessage(issue, input, path);
       const pos = locate(path, input === undefined);
       diagnostics.push({ file, ...pos, severity: 'error', code: 'schema', path: formatPath(path) || '(root)', message, hint });
     }

@@ -72,3 +72,25 @@ export function hostPort(host: string, port: number): NgxArg {
 export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * A spec literal in a directive that expands variables (add_header, proxy_set_header, map values):
+ * quoted, with every "$" written as ${edgegen_dollar} (a geo variable that holds "$"; nginx has no escape for it).
+ */
+export function literal(value: string, what = 'value'): NgxArg {
+  assertSafe(value, what);
+  const q = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '${edgegen_dollar}');
+  if (q.length > 3000) throw new EmitError(`${what} is too long for one nginx argument`);
+  return `"${q}"` as NgxArg;
+}
+
+/**
+ * A literal map source key. map treats a leading "~" as a regex and "default", "hostnames", "include" and "volatile"
+ * as keywords; a leading "\" (written "\\" inside quotes) makes map take the rest literally, so every key gets one.
+ * Keys are matched case-insensitively, so callers must not rely on case.
+ */
+export function mapKey(value: string, what = 'map key'): NgxArg {
+  assertSafe(value, what);
+  if (value === '') throw new EmitError(`${what} is empty`);
+  return `"\\\\${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` as NgxArg;
+}

@@ -34,7 +34,7 @@ function serviceUpstream(s: Service, plan: AddressPlan) {
   const servers = s.instances.map((inst) => {
     const ep = plan.service(s.name, inst.index);
     const backup = inst.backup && !['hash', 'iphash', 'random'].includes(s.algorithm) ? ' backup' : '';
-    return `${hostPort(ep.host, ep.port)} weight=${num(Math.max(1, inst.weight))} max_fails=${num(s.healthCheck?.fall ?? 3)} fail_timeout=${time(s.healthCheck?.intervalMs ?? 10_000)}${backup}` as NgxArg;
+    return `${hostPort(ep.host, ep.port)} weight=${num(Math.max(1, inst.weight))} max_fails=${num(s.healthCheck?.fall ?? 3)} fail_timeout=${num(Math.max(1, Math.ceil((s.healthCheck?.intervalMs ?? 10_000) / 1000)))}s${backup}` as NgxArg;
   });
   return { name: ident(s.id), balance: balance || false, servers, keepalive: num(32) };
 }
