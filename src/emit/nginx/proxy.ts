@@ -35,10 +35,25 @@ function upstreamFor(s: Service, plan: AddressPlan, keepalive: number) {
   return { name: ident(s.id), balance: balance || false, servers, keepalive: keepalive > 0 ? num(keepalive) : false };
 }
 
-function matchFor(r: Route): NgxArg {
+function matchFor(r: Route, regexPrefixes: string[]): NgxArg {
   if (r.pathType === 'exact') return `= ${quote(r.path, 'route path')}` as NgxArg;
   if (r.pathType === 'regex') return `~ ${regex(r.path, 'route regex')}` as NgxArg;
-  return quote(r.path, 'route path');
+  // nginx tries every regex location after the longest prefix unless the prefix says ^~. When no regex route can
+  // match a path under this prefix, ^~ changes nothing but skips those tests (many regex routes stay cheap).
+  const reachable = regexPrefixes.some((p) => p.startsWith(r.path) || r.path.startsWith(p));
+  return (reachable ? quote(r.path, 'route path') : `^~ ${quote(r.path, 'route path')}`) as NgxArg;
+}
+
+/** The literal text every match of an anchored route regex starts with ("/" when unknown). */
+export function regexLiteralPrefix(pattern: string): string {
+  let out = '';
+  for (let i = 1; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && /[./-]/.test(pattern[i + 1] ?? '')) { out += pattern[++i]; continue; }
+    if (!/[A-Za-z0-9_~/:,=!@&-]/.test(c)) return c === '?' || c === '*' || c === '{' ? out.slice(0, -1) : out;
+    out += c;
+  }
+  return out;
 }
 
 function locationKey(r: Route): string {
@@ -88,7 +103,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
   if (tls?.hsts && isEntry && proxy.terminatesTls) securityHeaders.push(`Strict-Transport-Security ${quote(hstsValue(tls.hsts))}` as NgxArg);
 
   const fwd = s.forwardedHeaders;
-  const setHeaders = (r: Route): NgxArg[] => {
+  const setHeaders = (): NgxArg[] => {
     const h: string[] = [];
     if (fwd.host) h.push('Host $host');
     if (fwd.realIp) h.push('X-Real-IP $remote_addr');
@@ -96,13 +111,13 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     if (fwd.forwardedFor) h.push(`X-Forwarded-For ${behind ? '$edgegen_forwarded_for' : '$remote_addr'}`);
     if (fwd.forwardedProto) h.push('X-Forwarded-Proto $edgegen_forwarded_proto');
     h.push(`${requestIdHeader} $edgegen_request_id`);
-    void r;
     return h.map((x) => {
       const [name, value] = x.split(' ');
       return `${name} ${expr(value)}` as NgxArg;
     });
   };
   const requestIdHeader = model.gateway?.settings.correlationId?.header ?? 'X-Request-ID';
+  const regexPrefixes = model.routes.filter((r) => r.pathType === 'regex').map((r) => regexLiteralPrefix(r.path) || '/');
 
   const locationFor = (r: Route, named?: string) => {
     const scheme = r.service.protocol === 'https' ? 'https' : 'http';
@@ -114,18 +129,17 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       rewrite[0] = `${regex(`^${escapeRegex(base)}/?(.*)$`)} ${expr(`${to}/$1`)}` as NgxArg;
     }
     const cache = r.cache?.layer === 'proxy' ? r.cache.policy : undefined;
-    const headers = [...securityHeaders];
-    if (cache) headers.push(`${cache.statusHeader} $upstream_cache_status` as NgxArg);
+    // Locations inherit the server's add_header lines unless they add their own (then nginx needs them all again).
+    const headers = cache ? [...securityHeaders, `${cache.statusHeader} $upstream_cache_status` as NgxArg] : [];
     return {
       comment: `route ${r.name} -> service ${r.service.name}`,
-      match: named ? ident(named) : matchFor(r),
+      match: named ? ident(named) : matchFor(r, regexPrefixes),
       dispatch: [] as { code: NgxArg; target: NgxArg; tests: NgxArg[]; variable: NgxArg; append: NgxArg; all: NgxArg }[],
       guards: [] as NgxArg[],
       static: false as const,
       proxy: {
         rewrite,
         pass: `${scheme}://${ident(r.service.id)}` as NgxArg,
-        setHeaders: setHeaders(r),
         sslServerName: scheme === 'https',
         connectTimeout: time(r.timeouts.connectMs),
         sendTimeout: time(r.timeouts.sendMs),
@@ -196,7 +210,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       });
     }
     const hasRoot = routes.some((r) => r.pathType === 'prefix' && r.path === '/');
-    return { locations, named, fallback: hasRoot ? false as const : { headers: securityHeaders } };
+    return { locations, named, fallback: hasRoot ? false as const : { headers: [] as NgxArg[] } };
   };
 
   // Hostless routes are written once to an include file that every server shares. A host whose own route takes a
@@ -239,6 +253,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
         http2: kind === 'https' && newHttp2,
         tls: kind === 'https' ? tlsBlock : false,
         redirect,
+        headers: redirect ? [] : securityHeaders,
         ...blocks,
         include,
       });
@@ -281,6 +296,8 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     gzip: s.gzip.enabled ? { minLength: num(s.gzip.minLength), types: s.gzip.types.map((t) => quote(t)).join(' ') } : false,
     cache: model.routes.some((r) => r.cache?.layer === 'proxy')
       ? { path: quote(`${state}/edgegen-cache`), size: (s.cache?.size ?? '64m'), maxSize: (s.cache?.maxSize ?? '1g') } : false,
+    // Shared by every location (none sets its own): nginx keeps one copy instead of one per location.
+    proxyHeaders: setHeaders(),
     upstreams: model.services.filter((svc) => model.routes.some((r) => r.service === svc)).map((svc) => upstreamFor(svc, plan, s.keepalive)),
     servers,
     status: { listen: (() => { const ep = plan.bind('proxy', opts.instance, 'status'); return hostPort(ep.host, ep.port); })() },
