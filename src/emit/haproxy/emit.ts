@@ -74,7 +74,8 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
     const lines: HapWord[] = [];
     if (hc) lines.push(...checkLines(hc.path ?? NEXT_HEALTH[kind], hc.expectStatus), w('default-server inter', time(durationMs(hc.interval)), 'fall', num(hc.fall), 'rise', num(hc.rise)));
     if (s.sticky && mode === 'http') lines.push(w('cookie', ident(s.sticky.cookie), 'insert indirect nocache httponly', tls ? 'secure' : ''));
-    if (mode === 'http') lines.push(w('http-reuse safe'));
+    // The next layer is edgegen's own proxy or gateway: idle connections to it may serve any client.
+    if (mode === 'http') lines.push(w('http-reuse always'));
     const port = tlsHop ? 'https' : 'http';
     const servers: HapWord[] = [];
     for (let i = 0; i < next!.instances; i++) {

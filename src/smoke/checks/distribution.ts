@@ -42,7 +42,8 @@ export async function distributionChecks(ctx: SmokeContext): Promise<CheckResult
         const set = res.headers['set-cookie']?.find((c) => s.sticky && c.startsWith(`${s.sticky.cookie}=`));
         if (set) cookie = set.split(';')[0];
       }
-      await new Promise((r) => setTimeout(r, 300));
+      // Access logs are buffered (flushed every second).
+      await new Promise((r) => setTimeout(r, 1500));
       const units = ctx.units(next.kind);
       const counts = units.map((u) => servedCount(u, marker));
       const one = s.sticky || ['source', 'uri', 'header'].includes(s.algorithm);
