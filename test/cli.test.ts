@@ -1,10 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { jsonSchema } from '../src/spec/json-schema.js';
 import { FIXTURES, ROOT, TEST_ENV } from './helpers/fixtures.js';
+import { snapshot } from './helpers/files.js';
 
 async function run(...args: string[]) {
   const out: string[] = [], err: string[] = [];
@@ -23,18 +24,6 @@ afterEach(() => {
   for (const k of Object.keys(TEST_ENV)) if (saved[k] === undefined) delete process.env[k];
 });
 
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(p);
-      else out[p] = readFileSync(join(root, p), 'utf8');
-    }
-  };
-  walk('');
-  return out;
-}
 
 describe('edgegen CLI', () => {
   it('--version and --help exit 0', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,25 +13,13 @@ import type { Model } from '../../src/model/types.js';
 import { writeOutputs } from '../../src/write.js';
 import { FIXTURES, TEST_ENV } from '../helpers/fixtures.js';
 import { runCli } from './helpers.js';
+import { snapshot } from '../helpers/files.js';
 
 /** Atomic output: a build that fails at any stage leaves the previous output directory byte-identical. */
 
 const DEMO = join(FIXTURES, 'demo.yaml');
 const demoText = readFileSync(DEMO, 'utf8');
 
-/** Every file under a directory with its bytes and mode. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(p);
-      else out[p] = `${(statSync(join(root, p)).mode & 0o777).toString(8)} ${readFileSync(join(root, p)).toString('base64')}`;
-    }
-  };
-  walk('');
-  return out;
-}
 
 /** What `edgegen build` does with a compile result (src/cli/main.ts): write only when the whole build succeeded. */
 function writeLikeCli(out: string, result: CompileResult): number {
