@@ -7,6 +7,7 @@ import { EdgegenError, formatDiagnostic, type Diagnostic } from '../diagnostics.
 import { RuntimeError } from '../runtime/driver.js';
 import { jsonSchema } from '../spec/json-schema.js';
 import { parseTargets, registerRuntime } from './runtime.js';
+import { collect } from './options.js';
 import { registerSmoke } from './smoke.js';
 import { registerLint } from './lint.js';
 import { RULE_IDS } from '../lint/index.js';
@@ -47,8 +48,6 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .option('--debug', 'show internal details of errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-
-  const collect = (v: string, prev: string[]) => [...prev, v];
 
   program
     .command('build')

@@ -3,9 +3,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpec, type TargetOverrides } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
-import type { LayerKind } from '../model/types.js';
 import type { ImageOverrides } from '../runtime/docker.js';
-import { RuntimeError, type Driver } from '../runtime/driver.js';
+import type { Driver } from '../runtime/driver.js';
+import { collect, parseBypass } from './options.js';
 import { readState, stateDirFor, type StackState } from '../runtime/state.js';
 
 // The runtimes (dockerode, child processes) load only when a runtime command runs: builds start faster.
@@ -13,7 +13,6 @@ const runtime = () => import('../runtime/stack.js');
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 
-const LAYERS: LayerKind[] = ['loadBalancer', 'gateway', 'proxy'];
 
 export function parseImages(values: string[]): ImageOverrides {
   const out: ImageOverrides = {};
@@ -67,7 +66,6 @@ let readSpecText: (f: string) => string = () => '';
 
 export function registerRuntime(program: Command, io: Io, setCode: (n: number) => void, readSpec: (f: string) => string): void {
   readSpecText = readSpec;
-  const collect = (v: string, prev: string[]) => [...prev, v];
   program
     .command('up')
     .description('boot the compiled stack on this machine and print its entry URLs')
@@ -84,17 +82,8 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
         setCode(1);
         return;
       }
-      const bypass = o.bypass.map((b) => {
-        if (!LAYERS.includes(b as LayerKind)) throw new EdgegenError(`--bypass takes a layer (${LAYERS.join(', ')}), got "${b}"`);
-        return b as LayerKind;
-      });
+      const bypass = parseBypass(o.bypass);
       const model = r.model;
-      if (model.gateway?.settings.engine === 'kong' && !bypass.includes('gateway') && o.runtime === 'process') {
-        const { findBinary } = await import('../engines/binaries.js');
-        if (!(await findBinary('kong'))) {
-          throw new RuntimeError('the gateway layer needs Kong, which is not installed here. Choose one: run with --runtime docker and a Kong image (--image gateway=kong:3.9.3), set gateway.engine: nginx in the spec, or pass --bypass gateway to wire the load balancer straight to the next layer');
-        }
-      }
       const driver = await driverFor(o.runtime, parseImages(o.image));
       const basePort = o.basePort !== undefined ? Number(o.basePort) : undefined;
       if (basePort !== undefined && !(Number.isInteger(basePort) && basePort >= 1024 && basePort < 65000)) throw new EdgegenError('--base-port takes a number from 1024 to 64999');

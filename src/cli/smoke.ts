@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadSpec } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
-import type { LayerKind, Model } from '../model/types.js';
+import type { Model } from '../model/types.js';
+import { collect, parseBypass } from './options.js';
 import { bypassLayer } from '../runtime/bypass.js';
 import type { StackState } from '../runtime/state.js';
 import { CHECK_GROUPS, type CheckGroup } from '../smoke/groups.js';
@@ -35,7 +36,6 @@ function print(io: Io, format: string, state: StackState, results: CheckResult[]
 }
 
 export function registerSmoke(program: Command, io: Io, setCode: (n: number) => void, readSpec: (f: string) => string): void {
-  const collect = (v: string, prev: string[]) => [...prev, v];
   program
     .command('smoke')
     .description('prove on the running stack what the spec promises')
@@ -69,7 +69,7 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
       }
       const only = parseOnly(o.only);
       const driver = await driverFor(o.runtime, parseImages(o.image));
-      const bypass = o.bypass as LayerKind[];
+      const bypass = parseBypass(o.bypass);
       const progress = o.format === 'text' ? (l: string) => io.err(l) : () => {};
       const { up, down } = await import('../runtime/stack.js');
       const { runSmoke } = await import('../smoke/index.js');

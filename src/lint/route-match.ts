@@ -1,4 +1,5 @@
 import type { Route } from '../model/types.js';
+import { literalPrefix } from '../model/regex.js';
 
 /** Set relations between route matches, for shadowing and overlap. "a covers b": every request b matches, a matches too. */
 
@@ -7,19 +8,6 @@ type PathMatch = { kind: 'exact'; path: string } | { kind: 'prefix'; path: strin
 
 const LITERAL = /^(?:[A-Za-z0-9_~\/:,=!@&-]|\\[.\/\-])*$/;
 const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
-
-/** The literal text every match of an anchored regex starts with ('' when unknown). */
-function literalPrefix(source: string): string {
-  if (source.includes('|')) return '';
-  let out = '';
-  for (let i = 1; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\' && /[.\/\-]/.test(source[i + 1] ?? '')) { out += source[++i]; continue; }
-    if (!/[A-Za-z0-9_~\/:,=!@&-]/.test(c)) return c === '?' || c === '*' || c === '{' ? out.slice(0, -1) : out;
-    out += c;
-  }
-  return out;
-}
 
 export function pathMatch(r: Route): PathMatch {
   if (r.pathType === 'exact') return { kind: 'exact', path: r.path };

@@ -118,10 +118,6 @@ export interface Model {
   bypassed?: LayerKind[];
 }
 
-export function layerOf(model: Model, kind: LayerKind): AnyLayer | undefined {
-  return model[kind];
-}
-
 /** The layer after `kind` in the chain, or undefined when services come next. */
 export function nextLayer(model: Model, kind: LayerKind): AnyLayer | undefined {
   const i = model.chain.indexOf(kind);

@@ -9,7 +9,7 @@ import type { Engine, Unit } from './units.js';
 const INSTALL_HINT: Record<Engine, string> = {
   nginx: 'apt-get install nginx',
   haproxy: 'apt-get install haproxy',
-  kong: 'Kong has no Debian package: use --runtime docker with a Kong image, set gateway.engine: nginx, or --bypass gateway',
+  kong: 'the gateway layer needs Kong, which has no Debian package. Choose one: run with --runtime docker and a Kong image (--image gateway=kong:3.9.3), set gateway.engine: nginx in the spec, or pass --bypass gateway to wire the load balancer straight to the next layer',
   echo: '',
 };
 

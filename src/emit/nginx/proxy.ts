@@ -3,6 +3,7 @@ import type { Model, Route, Service } from '../../model/types.js';
 import { hstsValue, TLS_PROFILES } from '../tls.js';
 import { loadTemplates } from '../text.js';
 import type { LayerFile } from '../files.js';
+import { literalPrefix } from '../../model/regex.js';
 import { escapeRegex, expr, hostPort, ident, num, quote, regex, time, type NgxArg } from './quote.js';
 
 const render = loadTemplates('nginx');
@@ -42,18 +43,6 @@ function matchFor(r: Route, regexPrefixes: string[]): NgxArg {
   // match a path under this prefix, ^~ changes nothing but skips those tests (many regex routes stay cheap).
   const reachable = regexPrefixes.some((p) => p.startsWith(r.path) || r.path.startsWith(p));
   return (reachable ? quote(r.path, 'route path') : `^~ ${quote(r.path, 'route path')}`) as NgxArg;
-}
-
-/** The literal text every match of an anchored route regex starts with ("/" when unknown). */
-export function regexLiteralPrefix(pattern: string): string {
-  let out = '';
-  for (let i = 1; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\' && /[./-]/.test(pattern[i + 1] ?? '')) { out += pattern[++i]; continue; }
-    if (!/[A-Za-z0-9_~/:,=!@&-]/.test(c)) return c === '?' || c === '*' || c === '{' ? out.slice(0, -1) : out;
-    out += c;
-  }
-  return out;
 }
 
 function locationKey(r: Route): string {
@@ -117,7 +106,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     });
   };
   const requestIdHeader = model.gateway?.settings.correlationId?.header ?? 'X-Request-ID';
-  const regexPrefixes = model.routes.filter((r) => r.pathType === 'regex').map((r) => regexLiteralPrefix(r.path) || '/');
+  const regexPrefixes = model.routes.filter((r) => r.pathType === 'regex').map((r) => literalPrefix(r.path) || '/');
 
   const locationFor = (r: Route, named?: string) => {
     const scheme = r.service.protocol === 'https' ? 'https' : 'http';
