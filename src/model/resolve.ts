@@ -30,7 +30,7 @@ export function routeOrder(a: Route, b: Route): number {
 
 /** Turn a valid spec into the model every later stage reads. */
 export function resolve(spec: Spec, parsed: ParsedSpec): Model {
-  const origin = (path: Path): Origin => ({ path, pos: parsed.locate(path, true) });
+  const origin = (path: Path): Origin => ({ path });
   const present = LAYER_ORDER.filter((l) => spec[l]);
   const entry = present[0];
   const tls = spec.tls;
@@ -82,8 +82,9 @@ export function resolve(spec: Spec, parsed: ParsedSpec): Model {
       : routeValue !== undefined ? { policy: routeValue, origin: origin(routePath) }
         : layerValue !== undefined ? { policy: layerValue, origin: origin(layerPath) } : undefined;
 
+  const byName = new Map(services.map((s) => [s.name, s]));
   const routes: Route[] = spec.routes.map((r, i) => {
-    const svc = services.find((s) => s.name === r.service)!;
+    const svc = byName.get(r.service)!;
     const cacheLayer: 'proxy' | 'gateway' = spec.proxy ? 'proxy' : 'gateway';
     const layerCache = spec.proxy ? spec.proxy.cache : gw?.cache;
     const cache = pick(r.cache, ['routes', i, 'cache'], layerCache, [cacheLayer, 'cache']);

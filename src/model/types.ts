@@ -1,4 +1,3 @@
-import type { Pos } from '../spec/parse.js';
 import type { Secret } from '../spec/primitives.js';
 import type { Spec } from '../spec/schema.js';
 
@@ -9,7 +8,8 @@ export const LAYER_ORDER: readonly LayerKind[] = ['loadBalancer', 'gateway', 'pr
 export type PortKind = 'http' | 'https' | 'status';
 
 /** Where a model element came from in the spec (for lint and error messages). */
-export interface Origin { path: (string | number)[]; pos: Pos }
+/** Where a model element comes from in the spec (its position is looked up only when a finding needs it). */
+export interface Origin { path: (string | number)[] }
 
 export interface HealthCheck { path: string; intervalMs: number; timeoutMs: number; rise: number; fall: number; expectStatus: number }
 
