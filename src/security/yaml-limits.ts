@@ -30,7 +30,7 @@ export interface LimitProblem { offset: number; message: string; hint?: string }
 /** Core-schema tags a spec may spell out; "!!binary", "!!set", "!!omap", "!!timestamp" and local tags are refused. */
 const ALLOWED_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 /** Keys that are JavaScript prototype machinery; never spec keys. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Tokens the yaml lexer emits that are not source text (document start, flow end, scalar start). */
 const MARKERS = new Set(['\x02', '\x18', '\x1f']);
 

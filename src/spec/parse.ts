@@ -1,7 +1,8 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import { describeChar, unsafeTextChar, unsafeValueChar } from '../security/chars.js';
 import { checkTree, MAX_ALIASES, parseLimited } from '../security/yaml-limits.js';
+import { fastLoad } from './fast-load.js';
 
 /** Largest spec file, in UTF-8 bytes (the CLI also refuses bigger files before reading them). */
 export const MAX_SPEC_BYTES = 5 * 1024 * 1024;
@@ -28,8 +29,9 @@ function fail(file: string, line: number, col: number, message: string, hint?: s
  * oversized input, controls/line separators/bidi characters and U+FFFD (invalid UTF-8 decoded by the reader), more
  * tokens or deeper nesting than a spec has, directives, custom tags, duplicate keys, merge keys, prototype keys,
  * alias bombs and recursive aliases, and string values that decode (through YAML escapes) to refused characters.
+ * Plain specs are read by the fast path (fast-load.ts) and get their positions lazily; `fast: false` skips it.
  */
-export function parseSpecText(text: string, file: string): ParseResult {
+export function parseSpecText(text: string, file: string, opts: { fast?: boolean } = {}): ParseResult {
   const badName = unsafeValueChar(file);
   if (badName) {
     return fail(file.replace(/[^\x20-\x7E]/g, '?'), 1, 1, `the spec file name contains ${describeChar(badName.char)}`, 'rename the file; its name is written into every generated config');
@@ -48,7 +50,9 @@ export function parseSpecText(text: string, file: string): ParseResult {
     const p = pos(bad.index);
     return fail(file, p.line, p.col, `${describeChar(bad.char)} is not allowed in a spec`, bad.char === '\uFFFD' ? 'save the file as UTF-8' : bad.char === '\r' ? 'use LF or CRLF line ends' : 'remove it; specs are plain UTF-8 text');
   }
-  const parsed = parseLimited(text, { uniqueKeys: true, merge: false, prettyErrors: false, strict: true, version: '1.2' }, lineCounter);
+  const fast = opts.fast === false ? undefined : fastLoad(text);
+  if (fast) return { ok: true, spec: { file, text, data: fast, locate: lazyLocate(text) } };
+  const parsed = parseLimited(text, PARSE_OPTIONS, lineCounter);
   if ('problem' in parsed) {
     const p = pos(parsed.problem.offset);
     return fail(file, p.line, p.col, parsed.problem.message, parsed.problem.hint);
@@ -83,7 +87,14 @@ export function parseSpecText(text: string, file: string): ParseResult {
   } catch (e) {
     return fail(file, 1, 1, `YAML: ${(e as Error).message}`, `a spec may expand at most ${MAX_ALIASES} aliases`);
   }
-  const locate = (path: readonly (string | number)[], key = false): Pos => {
+  return { ok: true, spec: { file, text, data, locate: locateIn(doc, lineCounter) } };
+}
+
+const PARSE_OPTIONS = { uniqueKeys: true, merge: false, prettyErrors: false, strict: true, version: '1.2' } as const;
+
+/** From a key path back to its source position (the value's start, or the key's with key=true). */
+function locateIn(doc: Document.Parsed, lineCounter: LineCounter): ParsedSpec['locate'] {
+  return (path: readonly (string | number)[], key = false): Pos => {
     let node: unknown = doc.contents;
     let best: Node | null = (doc.contents as Node) ?? null;
     let keyNode: Node | null = null;
@@ -105,5 +116,20 @@ export function parseSpecText(text: string, file: string): ParseResult {
     const off = target?.range?.[0] ?? 0;
     return lineCounter.linePos(off);
   };
-  return { ok: true, spec: { file, text, data, locate } };
+}
+
+/**
+ * Positions for a spec the fast path read: the yaml package parses the text the first time a diagnostic needs a
+ * position, so a clean build never pays for it. Past the full parser's limits, positions fall back to 1:1.
+ */
+function lazyLocate(text: string): ParsedSpec['locate'] {
+  let locate: ParsedSpec['locate'] | undefined;
+  return (path, key) => {
+    if (!locate) {
+      const lineCounter = new LineCounter();
+      const parsed = parseLimited(text, PARSE_OPTIONS, lineCounter);
+      locate = 'doc' in parsed ? locateIn(parsed.doc, lineCounter) : () => ({ line: 1, col: 1 });
+    }
+    return locate(path, key);
+  };
 }

@@ -66,6 +66,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
   };
 
   const n = model.routes.length;
+  const serviceByName = new Map<string, Entity>();
   for (const r of model.routes) {
     const s = r.service;
     // A proxy behind the gateway does the path rewriting; otherwise Kong does it with strip_path and the service path.
@@ -73,7 +74,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
     // Kong keeps timeouts and the rewrite path on the service: a route that differs gets a service of its own.
     const ownTimeouts = r.timeouts.connectMs !== s.timeouts.connectMs || r.timeouts.readMs !== s.timeouts.readMs || r.timeouts.sendMs !== s.timeouts.sendMs;
     const svcName = (rewrites && r.rewrite) || ownTimeouts ? `${s.name}--${r.name}` : s.name;
-    let svc = services.find((x) => x.name === svcName);
+    let svc = serviceByName.get(svcName);
     if (!svc) {
       const port = next ? (gw.upstreamTls ? next.listen.https! : next.listen.http!) : s.instances[0].port;
       svc = {
@@ -91,6 +92,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
         routes: [] as Entity[],
       };
       services.push(svc);
+      serviceByName.set(svcName, svc);
     }
     const route: Entity = {
       name: r.name,
@@ -181,15 +183,14 @@ function healthchecks(hc: Check | undefined) {
 function hoistSharedPlugins(svc: Entity): void {
   const routes = svc.routes as Entity[];
   if (routes.length < 2) return;
-  const sig = (p: unknown) => JSON.stringify(p);
-  const first = (routes[0].plugins as Entity[] | undefined) ?? [];
-  const shared = first.filter((p) => routes.every((r) => ((r.plugins as Entity[] | undefined) ?? []).some((q) => sig(q) === sig(p))));
-  if (!shared.length) return;
-  const keys = new Set(shared.map(sig));
-  for (const r of routes) {
-    const rest = ((r.plugins as Entity[] | undefined) ?? []).filter((p) => !keys.has(sig(p)));
+  // Each plugin's content as text, computed once.
+  const sigs = routes.map((r) => ((r.plugins as Entity[] | undefined) ?? []).map((p) => JSON.stringify(p)));
+  const shared = new Set(sigs[0].filter((sig) => sigs.every((list) => list.includes(sig))));
+  if (!shared.size) return;
+  svc.plugins = (routes[0].plugins as Entity[]).filter((_, i) => shared.has(sigs[0][i]));
+  routes.forEach((r, j) => {
+    const rest = (r.plugins as Entity[]).filter((_, i) => !shared.has(sigs[j][i]));
     if (rest.length) r.plugins = rest;
     else delete r.plugins;
-  }
-  svc.plugins = shared;
+  });
 }
