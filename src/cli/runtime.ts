@@ -5,8 +5,8 @@ import { loadSpec, type TargetOverrides } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
 import type { ImageOverrides } from '../runtime/docker.js';
 import type { Driver } from '../runtime/driver.js';
-import { collect, parseBypass } from './options.js';
-import { readState, stateDirFor, type StackState } from '../runtime/state.js';
+import { collect, parseBypass, parseNetwork } from './options.js';
+import { readState, stateDirFor, type NetworkMode, type StackState } from '../runtime/state.js';
 
 // The runtimes (dockerode, child processes) load only when a runtime command runs: builds start faster.
 const runtime = () => import('../runtime/stack.js');
@@ -25,13 +25,23 @@ export function parseImages(values: string[]): ImageOverrides {
   return out;
 }
 
-export async function driverFor(kind: string | undefined, images: ImageOverrides): Promise<Driver> {
+/**
+ * The runtime for --runtime (default: Docker when an engine answers, else processes). `needsDocker` names an option
+ * only Docker can honour (--network bridge, --no-start): it then picks Docker and refuses --runtime process.
+ */
+export async function driverFor(kind: string | undefined, images: ImageOverrides, needsDocker?: string): Promise<Driver> {
+  if (kind !== undefined && kind !== 'process' && kind !== 'docker') throw new EdgegenError(`--runtime is docker or process, got "${kind}"`);
+  if (kind === 'process' && needsDocker) throw new EdgegenError(`${needsDocker} needs the Docker runtime (the process runtime runs local processes, every hop on loopback); use --runtime docker, or leave out ${needsDocker}`);
   const { processDriver } = await import('../runtime/process.js');
   if (kind === 'process') return processDriver();
   const { dockerDriver, dockerAvailable } = await import('../runtime/docker.js');
-  if (kind === 'docker') return dockerDriver(images);
-  if (kind !== undefined) throw new EdgegenError(`--runtime is docker or process, got "${kind}"`);
+  if (kind === 'docker' || needsDocker) return dockerDriver(images);
   return (await dockerAvailable()) ? dockerDriver(images) : processDriver();
+}
+
+/** How `up` describes where the stack runs. */
+function where(state: StackState): string {
+  return `${state.runtime} runtime${state.network === 'bridge' ? `, bridge network ${state.networkName}` : ''}`;
 }
 
 /** The stack a command acts on: named by a spec file, or the only one under .edgegen/. */
@@ -75,7 +85,11 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
     .option('--bypass <layer>', 'wire around a layer that cannot run here, e.g. gateway (repeatable)', collect, [])
     .option('--base-port <n>', 'first loopback port to use (default: a free range)')
     .option('--target <engine=version>', 'engine version the images run, e.g. nginx=1.22 (repeatable; the process runtime detects it)', collect, [])
-    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; basePort?: string; target: string[] }) => {
+    .option('--network <mode>', 'host (default: every hop on loopback) or bridge (Docker only: a user-defined network edgegen-<stack>, units reached by service name, ports published on 127.0.0.1)')
+    .option('--no-start', 'Docker only: create the network and containers without starting them, to inspect them; edgegen down removes them')
+    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; basePort?: string; target: string[]; network?: string; start: boolean }) => {
+      const network: NetworkMode = parseNetwork(o.network);
+      const needsDocker = network === 'bridge' ? '--network bridge' : !o.start ? '--no-start' : undefined;
       const r = loadSpec(readSpec(spec), spec, parseTargets(o.target));
       if (!r.model) {
         for (const d of r.diagnostics) io.err(formatDiagnostic(d));
@@ -84,11 +98,18 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
       }
       const bypass = parseBypass(o.bypass);
       const model = r.model;
-      const driver = await driverFor(o.runtime, parseImages(o.image));
+      const driver = await driverFor(o.runtime, parseImages(o.image), needsDocker);
       const basePort = o.basePort !== undefined ? Number(o.basePort) : undefined;
       if (basePort !== undefined && !(Number.isInteger(basePort) && basePort >= 1024 && basePort < 65000)) throw new EdgegenError('--base-port takes a number from 1024 to 64999');
-      const state = await (await runtime()).up(model, { driver, root: process.cwd(), specFile: spec, env: process.env, basePort, bypass, progress: (l) => io.out(l) });
-      io.out(`stack ${state.name} is up (${state.runtime} runtime)${state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : ''}`);
+      const state = await (await runtime()).up(model, { driver, root: process.cwd(), specFile: spec, env: process.env, basePort, bypass, network, start: o.start,
+        progress: (l) => io.out(l) });
+      const bypassed = state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : '';
+      if (!o.start) {
+        io.out(`stack ${state.name} is created, not started (${where(state)})${bypassed}; inspect it with docker inspect, remove it with edgegen down`);
+        for (const u of state.units) io.out(`  ${u.id.padEnd(28)} container ${u.containerId!.slice(0, 12)}`);
+        return;
+      }
+      io.out(`stack ${state.name} is up (${where(state)})${bypassed}`);
       if (state.entry.http) io.out(`  ${state.entry.http}`);
       if (state.entry.https) io.out(`  ${state.entry.https}${state.caFile ? `  (CA: ${state.caFile})` : ''}`);
     });
@@ -101,7 +122,7 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
       const state = findStack(process.cwd(), spec);
       const driver = await driverFor(state.runtime, {});
       const rows = await (await runtime()).status(state, driver);
-      io.out(`stack ${state.name} (${state.runtime})${state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : ''}`);
+      io.out(`stack ${state.name} (${state.runtime}${state.network === 'bridge' ? `, bridge network ${state.networkName}` : ''})${state.started === false ? ' created, not started' : ''}${state.bypassed.length ? `; bypassed: ${state.bypassed.join(', ')}` : ''}`);
       for (const r of rows) io.out(`  ${r.id.padEnd(28)} ${r.running ? (r.healthy ? 'healthy' : 'unhealthy') : 'stopped'}${r.pid ? `  pid ${r.pid}` : ''}${r.containerId ? `  container ${r.containerId.slice(0, 12)}` : ''}`);
       if (rows.some((r) => !r.healthy)) setCode(1);
     });
@@ -130,6 +151,6 @@ export function registerRuntime(program: Command, io: Io, setCode: (n: number) =
       const state = findStack(process.cwd(), spec);
       const driver = await driverFor(state.runtime, {});
       const stopped = await (await runtime()).down(state, driver);
-      io.out(`stack ${state.name} is down (${stopped.length} ${state.runtime === 'docker' ? 'containers' : 'processes'} stopped)`);
+      io.out(`stack ${state.name} is down (${stopped.length} ${state.runtime === 'docker' ? 'containers' : 'processes'} ${state.started === false ? 'removed' : 'stopped'}${state.networkName ? `, network ${state.networkName} removed` : ''})`);
     });
 }

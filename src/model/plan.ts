@@ -1,8 +1,12 @@
+import { HOSTNAME_RE } from '../spec/primitives.js';
 import { LAYER_ORDER, type LayerKind, type Model, type PortKind } from './types.js';
 
 export interface Endpoint { host: string; port: number }
 
-/** Maps every hop's endpoint to an address. `build` uses the spec's addresses; local runs use loopback ports. */
+/**
+ * Maps every hop's endpoint to an address. `build` uses the spec's addresses; local runs (mode 'local': engine state
+ * under edgegen's state dir) use loopback ports (localPlan) or, on a Docker bridge network, service names (bridgePlan).
+ */
 export interface AddressPlan {
   mode: 'spec' | 'local';
   /** Address a layer instance listens on. */
@@ -94,4 +98,81 @@ export function plannedPorts(model: Model, plan: AddressPlan): Endpoint[] {
   }
   for (const s of model.services) for (const inst of s.instances) out.push(plan.service(s.name, inst.index));
   return out;
+}
+
+/** A host name a container can answer to on a Docker network: a DNS name, not an IP address and not localhost. */
+function aliasable(host: string): boolean {
+  const h = host.toLowerCase();
+  return HOSTNAME_RE.test(host) && h !== 'localhost' && !h.endsWith('.localhost');
+}
+
+/** The name each unit answers to on a stack's own network, by layer instance and by service instance. */
+export interface BridgeAliases {
+  layer(layer: LayerKind, instance: number): string;
+  service(service: string, instance: number): string;
+  /** Every alias, layers first (for certificates and checks). */
+  all: string[];
+}
+
+/**
+ * Service names for a bridge network, as close as possible to the spec's own addresses: a layer instance takes the host
+ * the spec plan reaches it by (settings.hosts, default <layer>-<n>), a service instance its address's host when that is a
+ * DNS name; an IP address, localhost or a name already taken falls back to <layer>-<n> / <service>-<n> (made unique).
+ */
+export function bridgeAliases(model: Model): BridgeAliases {
+  const spec = specPlan(model);
+  const taken = new Set<string>();
+  const byKey = new Map<string, string>();
+  const claim = (key: string, preferred: string, fallback: string) => {
+    let name = aliasable(preferred) && !taken.has(preferred.toLowerCase()) ? preferred : fallback;
+    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${fallback}-${k}`;
+    taken.add(name.toLowerCase());
+    byKey.set(key, name);
+  };
+  for (const layer of LAYER_ORDER) {
+    const l = model[layer];
+    if (!l) continue;
+    const port: PortKind = l.listen.http !== undefined ? 'http' : 'https';
+    for (let i = 0; i < l.instances; i++) claim(`${layer}/${i}`, spec.reach(layer, i, port).host, `${layer.toLowerCase()}-${i + 1}`);
+  }
+  // Service names are at most 63 characters; keep the fallback a valid DNS label.
+  for (const s of model.services) for (const inst of s.instances) claim(`service/${s.name}/${inst.index}`, inst.host, `${s.name.slice(0, 56)}-${inst.index + 1}`);
+  const get = (key: string) => {
+    const name = byKey.get(key);
+    if (name === undefined) throw new Error(`no bridge alias planned for ${key}`);
+    return name;
+  };
+  return {
+    layer: (layer, i) => get(`${layer}/${i}`),
+    service: (name, i) => get(`service/${name}/${i}`),
+    all: [...byKey.values()],
+  };
+}
+
+export interface BridgePlanOptions {
+  /** Root directory for per-instance state. */
+  stateRoot: string;
+  /** Maps spec file paths (certificates, static roots) to local ones. */
+  files?: (path: string) => string;
+}
+
+/**
+ * Every unit in its own network namespace on a user-defined Docker bridge network: it binds 0.0.0.0 on the spec's own
+ * ports and reaches the next hop by its service name (bridgeAliases) on the spec's ports, like `edgegen build` does.
+ * edgegen on the host reaches the units through ports published on loopback, planned separately (localPlan).
+ */
+export function bridgePlan(model: Model, opts: BridgePlanOptions): AddressPlan {
+  const names = bridgeAliases(model);
+  return {
+    mode: 'local',
+    bind: (layer, _i, port) => ({ host: '0.0.0.0', port: layerPort(model, layer, port) }),
+    reach: (layer, i, port) => ({ host: names.layer(layer, i), port: layerPort(model, layer, port) }),
+    service: (name, i) => {
+      const inst = model.services.find((s) => s.name === name)?.instances[i];
+      if (!inst) throw new Error(`no bridge address planned for service/${name}/${i}`);
+      return { host: names.service(name, i), port: inst.port };
+    },
+    file: opts.files ?? ((p) => p),
+    stateDir: (layer, i) => `${opts.stateRoot}/${layer}-${i + 1}`,
+  };
 }

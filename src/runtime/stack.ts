@@ -7,8 +7,8 @@ import type { LayerKind, Model } from '../model/types.js';
 import { bypassLayer } from './bypass.js';
 import { RuntimeError, type Driver } from './driver.js';
 import { healthy, portFree, sleep } from './health.js';
-import { readState, stateDirFor, writeState, type StackState, type UnitState } from './state.js';
-import { layoutStack, type Unit } from './units.js';
+import { readState, stateDirFor, writeState, type NetworkMode, type StackState, type UnitState } from './state.js';
+import { bridgeNetworkName, layoutStack, type Unit } from './units.js';
 
 export interface UpOptions {
   driver: Driver;
@@ -22,13 +22,20 @@ export interface UpOptions {
   progress?: (line: string) => void;
   /** Emit for the engine versions installed here (default for the process runtime). */
   detectTargets?: boolean;
+  /**
+   * host (default): every hop on loopback. bridge (Docker runtime only): a user-defined bridge network edgegen-<stack>
+   * where each unit listens on the spec's ports and is reached by its service name; listen ports published on loopback.
+   */
+  network?: NetworkMode;
+  /** false: create the network and the units without running them (Docker runtime only), to inspect them; `down` removes them. */
+  start?: boolean;
 }
 
 const PROBE_FILE = 'edgegen-probe.txt';
 
-async function pickBasePort(model: Model, stateDir: string, env: Env, wanted?: number): Promise<number> {
+async function pickBasePort(model: Model, stateDir: string, env: Env, network: NetworkMode, wanted?: number): Promise<number> {
   const tryBase = async (base: number) => {
-    const layout = layoutStack(model, { stateDir, basePort: base, env });
+    const layout = layoutStack(model, { stateDir, basePort: base, env, network });
     const taken: string[] = [];
     for (const u of layout.units) for (const ep of u.ports) if (!(await portFree(ep))) taken.push(`${ep.host}:${ep.port} (${u.id})`);
     return taken;
@@ -45,13 +52,15 @@ async function pickBasePort(model: Model, stateDir: string, env: Env, wanted?: n
   throw new RuntimeError('no free loopback port range found between 20000 and 60000');
 }
 
-/** Files the engines read: certificates from a throw-away CA, and a probe file in each static root edgegen made. */
-async function prepareFiles(model: Model, layout: ReturnType<typeof layoutStack>): Promise<string | undefined> {
+/** Files the engines read: certificates from a throw-away CA, and a probe file in each static root edgegen made; then every unit's config. */
+export async function prepareFiles(model: Model, layout: ReturnType<typeof layoutStack>): Promise<string | undefined> {
   let caFile: string | undefined;
   if (model.tls) {
     const dir = join(layout.stateDir, 'certs');
     mkdirSync(dir, { recursive: true });
-    caFile = (await makeTestCertificates(dir, ['localhost'])).ca;
+    // On a bridge network the inner hops name each other by service name: the certificate names them too.
+    const aliases = layout.units.flatMap((u) => (u.bridge ? [u.bridge.alias] : []));
+    caFile = (await makeTestCertificates(dir, ['localhost', ...aliases])).ca;
   }
   for (const st of model.proxy?.settings.static ?? []) {
     const root = layout.plan.file(st.root);
@@ -75,6 +84,12 @@ export { PROBE_FILE };
 
 /** Boot the stack from the services outward; each layer is waited for by its own health endpoint. */
 export async function up(specModel: Model, opts: UpOptions): Promise<StackState> {
+  const network = opts.network ?? 'host';
+  const run = opts.start ?? true;
+  if (network === 'bridge' && !opts.driver.network)
+    throw new RuntimeError(`network mode bridge needs the Docker runtime: the ${opts.driver.kind} runtime runs every hop on loopback (use --runtime docker, or --network host)`);
+  if (!run && !opts.driver.create)
+    throw new RuntimeError(`--no-start needs the Docker runtime: the ${opts.driver.kind} runtime cannot create a unit without running it`);
   // Local processes run the engines installed here: emit for their versions.
   let model = (opts.detectTargets ?? opts.driver.kind === 'process') ? await forInstalledEngines(specModel) : specModel;
   for (const l of opts.bypass ?? []) model = bypassLayer(model, l);
@@ -82,20 +97,23 @@ export async function up(specModel: Model, opts: UpOptions): Promise<StackState>
   const previous = readState(stateDir);
   if (previous) {
     for (const u of previous.units) if (await opts.driver.alive(u).catch(() => false)) throw new RuntimeError(`stack ${model.name} is already up (${u.id} is running); run edgegen down first`);
+    // What a previous Docker run left (exited or never started containers, its network) goes before this one starts.
+    if (previous.runtime === 'docker' && opts.driver.kind === 'docker') await down(previous, opts.driver).catch(() => {});
   }
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
-  const basePort = await pickBasePort(model, stateDir, opts.env, opts.basePort);
+  const basePort = await pickBasePort(model, stateDir, opts.env, network, opts.basePort);
   // Local processes started by root: nginx workers run as root too, so they can read a private state dir.
   const workerUser = opts.driver.kind === 'process' && process.getuid?.() === 0 ? 'root' : undefined;
-  const layout = layoutStack(model, { stateDir, basePort, env: opts.env, workerUser });
+  const layout = layoutStack(model, { stateDir, basePort, env: opts.env, workerUser, network });
   await opts.driver.preflight(layout.units);
   const caFile = await prepareFiles(model, layout);
   const say = opts.progress ?? (() => {});
   const first = model.chain[0];
-  const entryOf = (kind: 'http' | 'https') => model[first]!.listen[kind] !== undefined ? `${kind}://127.0.0.1:${layout.plan.bind(first, 0, kind).port}` : undefined;
+  const entryOf = (kind: 'http' | 'https') => model[first]!.listen[kind] !== undefined ? `${kind}://127.0.0.1:${layout.hostPlan.bind(first, 0, kind).port}` : undefined;
   const state: StackState = {
-    name: model.name, spec: opts.specFile, runtime: opts.driver.kind, stateDir, basePort, controlToken: layout.controlToken,
+    name: model.name, spec: opts.specFile, runtime: opts.driver.kind, network, ...(network === 'bridge' ? { networkName: bridgeNetworkName(model.name) } : {}),
+    started: run, stateDir, basePort, controlToken: layout.controlToken,
     bypassed: model.bypassed ?? [], entry: { http: entryOf('http'), https: entryOf('https') }, caFile, units: [], startedAt: new Date().toISOString(),
   };
   const groups: Unit[][] = [];
@@ -105,18 +123,25 @@ export async function up(specModel: Model, opts: UpOptions): Promise<StackState>
     else groups.push([u]);
   }
   try {
+    if (state.networkName) {
+      // Recorded before it exists, so a failure from here on removes it too.
+      writeState(state);
+      await opts.driver.network!.create(state.networkName, model.name);
+      say(`network ${state.networkName} (bridge)`);
+    }
     for (const group of groups) {
       const started: UnitState[] = [];
       for (const unit of group) {
         const logFile = join(stateDir, 'logs', `${unit.id}.log`);
-        const handle = await opts.driver.start(unit, logFile);
+        const handle = run ? await opts.driver.start(unit, logFile) : await opts.driver.create!(unit, logFile);
         const us: UnitState = { id: unit.id, layer: unit.layer, engine: unit.engine, instance: unit.instance, service: unit.service, logFile,
-          health: unit.health, ports: unit.ports, argv: unit.argv, env: unit.env, ...handle };
+          health: unit.health, ports: unit.ports, argv: unit.argv, env: unit.env, ...(unit.bridge ? { bridge: unit.bridge } : {}), ...handle };
         state.units.push(us);
         started.push(us);
       }
       writeState(state);
-      await waitHealthy(started, opts.driver, opts.timeoutMs ?? 30_000, say);
+      if (run) await waitHealthy(started, opts.driver, opts.timeoutMs ?? 30_000, say);
+      else say(`created ${started.map((u) => u.id).join(', ')} (not started)`);
     }
   } catch (e) {
     await down(state, opts.driver).catch(() => {});
@@ -147,12 +172,16 @@ async function waitHealthy(units: UnitState[], driver: Driver, timeoutMs: number
   }
 }
 
-/** Stop exactly the units this stack started (outermost first), then drop the state file. */
+/** Stop exactly the units this stack started (outermost first), remove the network it created, then drop the state file. */
 export async function down(state: StackState, driver: Driver): Promise<string[]> {
   const stopped: string[] = [];
   for (const u of [...state.units].reverse()) {
     await driver.stop(u);
     stopped.push(u.id);
+  }
+  if (state.networkName) {
+    if (!driver.network) throw new RuntimeError(`stack ${state.name} runs on the Docker network ${state.networkName}: take it down with the Docker runtime`);
+    await driver.network.remove(state.networkName, state.name);
   }
   rmSync(join(state.stateDir, 'state.json'), { force: true });
   return stopped;

@@ -1,9 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerKind } from '../model/types.js';
-import type { Engine, Unit } from './units.js';
+import type { Engine, Unit, UnitBridge } from './units.js';
 
 export type RuntimeKind = 'process' | 'docker';
+
+/** host: every hop on loopback (host networking for Docker); bridge: a user-defined Docker bridge network with service names. */
+export type NetworkMode = 'host' | 'bridge';
+export const NETWORK_MODES: readonly NetworkMode[] = ['host', 'bridge'];
 
 export interface UnitState {
   id: string;
@@ -20,12 +24,20 @@ export interface UnitState {
   argv: string[];
   env: Record<string, string>;
   image?: string;
+  /** Network mode bridge: the unit's service name and published ports (also what a restart needs). */
+  bridge?: UnitBridge;
 }
 
 export interface StackState {
   name: string;
   spec: string;
   runtime: RuntimeKind;
+  /** Absent in state written before network modes existed: host. */
+  network?: NetworkMode;
+  /** The Docker network `up` created (network mode bridge); `down` removes it. */
+  networkName?: string;
+  /** false when `up` only created the units (--no-start). */
+  started?: boolean;
   stateDir: string;
   basePort: number;
   controlToken: string;
