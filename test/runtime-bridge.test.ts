@@ -193,6 +193,9 @@ describe('network mode bridge needs the Docker runtime', () => {
     const noStart = await run('up', 'fixtures/demo.yaml', '--runtime', 'process', '--no-start');
     expect(noStart.code).toBe(2);
     expect(noStart.out).toMatch(/^edgegen: --no-start needs the Docker runtime/);
+    // verify takes the same option, with the same checks.
+    expect(await run('verify', 'fixtures/demo.yaml', '--network', 'overlay')).toEqual({ code: 2, out: 'edgegen: --network is host or bridge, got "overlay"' });
+    expect(await run('verify', 'fixtures/demo.yaml', '--runtime', 'process', '--network', 'bridge')).toEqual({ code: 2, out: proc.out });
     const help = await run('up', '--help');
     expect(help.out).toMatch(/--network <mode>\s+host \(default: every hop on loopback\) or bridge/);
     expect(help.out).toContain('--no-start');

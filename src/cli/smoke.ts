@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadSpec } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
 import type { Model } from '../model/types.js';
-import { collect, parseBypass } from './options.js';
+import { collect, parseBypass, parseNetwork } from './options.js';
 import { bypassLayer } from '../runtime/bypass.js';
 import type { StackState } from '../runtime/state.js';
 import { CHECK_GROUPS, type CheckGroup } from '../smoke/groups.js';
@@ -60,7 +60,9 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
     .option('--format <format>', 'text, json or junit', 'text')
     .option('--only <group>', 'run only these checks (repeatable)', collect, [])
     .option('--target <engine=version>', 'engine version the images run, e.g. nginx=1.22 (repeatable)', collect, [])
-    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; format: string; only: string[]; target: string[] }) => {
+    .option('--network <mode>', 'host (default: every hop on loopback) or bridge (Docker only; see edgegen up)')
+    .action(async (spec: string, o: { runtime?: string; image: string[]; bypass: string[]; format: string; only: string[]; target: string[]; network?: string }) => {
+      const network = parseNetwork(o.network);
       const r = loadSpec(readSpec(spec), spec, parseTargets(o.target));
       if (!r.model) {
         for (const d of r.diagnostics) io.err(formatDiagnostic(d));
@@ -68,7 +70,7 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
         return;
       }
       const only = parseOnly(o.only);
-      const driver = await driverFor(o.runtime, parseImages(o.image));
+      const driver = await driverFor(o.runtime, parseImages(o.image), network === 'bridge' ? '--network bridge' : undefined);
       const bypass = parseBypass(o.bypass);
       const progress = o.format === 'text' ? (l: string) => io.err(l) : () => {};
       const { up, down } = await import('../runtime/stack.js');
@@ -79,7 +81,7 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        state = await up(r.model, { driver, root: process.cwd(), specFile: spec, env: process.env, bypass, progress });
+        state = await up(r.model, { driver, root: process.cwd(), specFile: spec, env: process.env, bypass, network, progress });
         const results = await runSmoke(modelFor(state, readSpec), state, driver, process.env, only);
         setCode(print(io, o.format, state, results));
       } finally {
