@@ -1,6 +1,6 @@
-import { Lexer } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ParsedSpec } from '../spec/parse.js';
+import { yamlLib } from '../spec/yaml-lib.js';
 import { DIRECTIVE_CODE, META_RULES } from './config.js';
 
 /**
@@ -35,7 +35,7 @@ export function readDirectives(text: string): Directive[] {
   };
   const out: Directive[] = [];
   let offset = 0;
-  for (const token of new Lexer().lex(text)) {
+  for (const token of new (yamlLib().Lexer)().lex(text)) {
     if (MARKERS.has(token)) continue;
     const m = token.startsWith('#') ? DIRECTIVE_RE.exec(token) : null;
     if (m) {

@@ -1,7 +1,5 @@
-import {
-  Composer, isAlias, isMap, isScalar, isSeq, Lexer, Parser, YAMLParseError, type Document, type DocumentOptions, type LineCounter, type Node,
-  type ParseOptions, type SchemaOptions,
-} from 'yaml';
+import type { Document, DocumentOptions, LineCounter, Node, ParseOptions, SchemaOptions } from 'yaml';
+import { yamlLib } from '../spec/yaml-lib.js';
 import { describeChar, unsafeValueChar } from './chars.js';
 
 /** Input limits for spec YAML: parseLimited while parsing, checkTree after. A problem carries its source offset. */
@@ -43,6 +41,7 @@ type ParseOpts = ParseOptions & DocumentOptions & SchemaOptions;
  * otherwise takes seconds and gigabytes inside the parser. One pass over the text.
  */
 export function parseLimited(text: string, options: ParseOpts, lineCounter: LineCounter): { doc: Document.Parsed } | { problem: LimitProblem } {
+  const { Composer, Lexer, Parser, YAMLParseError } = yamlLib();
   let problem: LimitProblem | undefined;
   function* lexemes(): Generator<string> {
     let offset = 0;
@@ -98,6 +97,7 @@ export function parseLimited(text: string, options: ParseOpts, lineCounter: Line
  * holding a character of the char policy (YAML escapes such as "\n", "\0" or "\u2028" decode to them).
  */
 export function checkTree(doc: Document): LimitProblem | undefined {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLib();
   let aliases = 0;
   let expanded = 0;
   const height = new Map<unknown, { h: number; n: number }>();

@@ -1,8 +1,9 @@
-import { isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import { describeChar, unsafeTextChar, unsafeValueChar } from '../security/chars.js';
 import { checkTree, MAX_ALIASES, parseLimited } from '../security/yaml-limits.js';
 import { fastLoad } from './fast-load.js';
+import { yamlLib } from './yaml-lib.js';
 
 /** Largest spec file, in UTF-8 bytes (the CLI also refuses bigger files before reading them). */
 export const MAX_SPEC_BYTES = 5 * 1024 * 1024;
@@ -39,7 +40,6 @@ export function parseSpecText(text: string, file: string, opts: { fast?: boolean
   if (text.length > MAX_SPEC_BYTES || Buffer.byteLength(text, 'utf8') > MAX_SPEC_BYTES) {
     return fail(file, 1, 1, `spec is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`, 'split it or remove generated bulk');
   }
-  const lineCounter = new LineCounter();
   const pos = (offset: number) => {
     // LineCounter is filled by the parser; before parsing, count lines directly.
     const before = text.slice(0, offset);
@@ -52,6 +52,7 @@ export function parseSpecText(text: string, file: string, opts: { fast?: boolean
   }
   const fast = opts.fast === false ? undefined : fastLoad(text);
   if (fast) return { ok: true, spec: { file, text, data: fast, locate: lazyLocate(text) } };
+  const lineCounter = new (yamlLib().LineCounter)();
   const parsed = parseLimited(text, PARSE_OPTIONS, lineCounter);
   if ('problem' in parsed) {
     const p = pos(parsed.problem.offset);
@@ -94,6 +95,7 @@ const PARSE_OPTIONS = { uniqueKeys: true, merge: false, prettyErrors: false, str
 
 /** From a key path back to its source position (the value's start, or the key's with key=true). */
 function locateIn(doc: Document.Parsed, lineCounter: LineCounter): ParsedSpec['locate'] {
+  const { isMap, isScalar, isSeq } = yamlLib();
   return (path: readonly (string | number)[], key = false): Pos => {
     let node: unknown = doc.contents;
     let best: Node | null = (doc.contents as Node) ?? null;
@@ -126,7 +128,7 @@ function lazyLocate(text: string): ParsedSpec['locate'] {
   let locate: ParsedSpec['locate'] | undefined;
   return (path, key) => {
     if (!locate) {
-      const lineCounter = new LineCounter();
+      const lineCounter = new (yamlLib().LineCounter)();
       const parsed = parseLimited(text, PARSE_OPTIONS, lineCounter);
       locate = 'doc' in parsed ? locateIn(parsed.doc, lineCounter) : () => ({ line: 1, col: 1 });
     }

@@ -67,6 +67,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
 
   const n = model.routes.length;
   const serviceByName = new Map<string, Entity>();
+  const pluginMemo = new WeakMap();
   for (const r of model.routes) {
     const s = r.service;
     // A proxy behind the gateway does the path rewriting; otherwise Kong does it with strip_path and the service path.
@@ -108,7 +109,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
     if (r.hosts.length) route.hosts = r.hosts;
     if (r.methods.length) route.methods = r.methods;
     if (Object.keys(r.headers).length) route.headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v]));
-    const plugins = routePlugins(r);
+    const plugins = routePlugins(r, pluginMemo);
     if (plugins.length) route.plugins = plugins;
     (svc.routes as Entity[]).push(route);
   }
@@ -142,7 +143,13 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
     return entity;
   });
 
-  for (const svc of services) hoistSharedPlugins(svc);
+  const sigs = new WeakMap<object, string>();
+  const sig = (p: object) => {
+    let text = sigs.get(p);
+    if (text === undefined) sigs.set(p, (text = JSON.stringify(p)));
+    return text;
+  };
+  for (const svc of services) hoistSharedPlugins(svc, sig);
 
   const config: Entity = {
     _format_version: '3.0',
@@ -180,11 +187,11 @@ function healthchecks(hc: Check | undefined) {
  * A plugin that every route of a service carries with the same config moves to the service: one plugin instance
  * instead of one per route (Kong applies it to each of those routes the same way; routes added later are not in the spec).
  */
-function hoistSharedPlugins(svc: Entity): void {
+function hoistSharedPlugins(svc: Entity, sig: (p: object) => string): void {
   const routes = svc.routes as Entity[];
   if (routes.length < 2) return;
-  // Each plugin's content as text, computed once.
-  const sigs = routes.map((r) => ((r.plugins as Entity[] | undefined) ?? []).map((p) => JSON.stringify(p)));
+  // Each plugin's content as text (computed once per plugin object; routes with one policy share its plugin).
+  const sigs = routes.map((r) => ((r.plugins as Entity[] | undefined) ?? []).map(sig));
   const shared = new Set(sigs[0].filter((sig) => sigs.every((list) => list.includes(sig))));
   if (!shared.size) return;
   svc.plugins = (routes[0].plugins as Entity[]).filter((_, i) => shared.has(sigs[0][i]));

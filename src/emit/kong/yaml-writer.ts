@@ -44,8 +44,11 @@ export function quoted(value: string): string {
 /** Plain words a YAML 1.1 reader takes for booleans, null or a float ("e5"). */
 const SPECIAL_WORD = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|[eE][-+]?[0-9]+)$/;
 
+const keys = new Map<string, string>();
 function key(k: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(k) && !SPECIAL_WORD.test(k) ? k : quoted(k);
+  let out = keys.get(k);
+  if (out === undefined) keys.set(k, (out = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(k) && !SPECIAL_WORD.test(k) ? k : quoted(k)));
+  return out;
 }
 
 function scalar(v: unknown): string {
@@ -64,26 +67,28 @@ function scalar(v: unknown): string {
 type Data = Record<string, unknown>;
 
 const isMap = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v);
-const entries = (m: Data) => Object.entries(m).filter(([, v]) => v !== undefined);
 
 /** A value after "key:" or "-": inline for scalars and empty collections, else on the next lines. */
 function after(v: unknown, indent: string, inSeq: boolean): string {
   if (Array.isArray(v)) {
     if (!v.length) return ' []\n';
-    return inSeq ? ` ${seq(v, `${indent}  `)}` : `\n${indent}  ${seq(v, `${indent}  `)}`;
+    return (inSeq ? ' ' : `\n${indent}  `) + seq(v, `${indent}  `);
   }
   if (isMap(v)) {
-    const pairs = entries(v);
-    if (!pairs.length) return ' {}\n';
-    return inSeq ? ` ${map(pairs, `${indent}  `)}` : `\n${indent}  ${map(pairs, `${indent}  `)}`;
+    const body = map(v, `${indent}  `);
+    if (!body) return ' {}\n';
+    return (inSeq ? ' ' : `\n${indent}  `) + body;
   }
   return ` ${scalar(v)}\n`;
 }
 
-/** Pairs of a mapping; the first line goes where the caller stands, the others at indent. */
-function map(pairs: [string, unknown][], indent: string): string {
+/** Pairs of a mapping (undefined values left out); the first line goes where the caller stands, the others at indent. */
+function map(m: Data, indent: string): string {
   let out = '';
-  for (let i = 0; i < pairs.length; i++) out += `${i ? indent : ''}${key(pairs[i][0])}:${after(pairs[i][1], indent, false)}`;
+  for (const k of Object.keys(m)) {
+    const v = m[k];
+    if (v !== undefined) out += (out ? indent : '') + key(k) + ':' + after(v, indent, false);
+  }
   return out;
 }
 
@@ -91,13 +96,12 @@ function seq(items: unknown[], indent: string): string {
   let out = '';
   for (let i = 0; i < items.length; i++) {
     if (items[i] === undefined) throw new TypeError('kong.yaml cannot hold an undefined list item');
-    out += `${i ? indent : ''}-${after(items[i], indent, true)}`;
+    out += (i ? indent : '') + '-' + after(items[i], indent, true);
   }
   return out;
 }
 
 /** The document for a top-level mapping. */
 export function writeKongYaml(data: Data): string {
-  const pairs = entries(data);
-  return pairs.length ? map(pairs, '') : '{}\n';
+  return map(data, '') || '{}\n';
 }
