@@ -25,19 +25,38 @@ export function assertSafe(value: string, what: string): void {
 }
 
 /**
+ * Config text an emitter wrote itself, for what a template would repeat thousands of times (NGINX: one location per
+ * route), where template iteration is the cost. Made only of tokens from the target's quoting functions and fixed text.
+ * `text` is whole lines ("\n"-terminated, none with trailing blanks, no two blank lines in a row); `values` is how many
+ * view values it stands for, counted against MAX_VIEW_VALUES like the rest of the view.
+ * A template places it with `{{block name}}` on a line of its own: that line becomes the text (no line when empty).
+ */
+export class TextBlock {
+  constructor(readonly text: string, readonly values: number) {}
+}
+
+/** A refused character other than line feed (a TextBlock holds many lines). */
+const UNSAFE_TEXT_CHAR = new RegExp(`${UNSAFE_VALUE_CHAR.source}(?<!\\n)`, UNSAFE_VALUE_CHAR.flags);
+
+/**
  * Every string a template receives is already a token for its target; none may hold a line break or control
- * character (one LF is a new directive in nginx and a new section in HAProxy). Also bounds the output size.
+ * character (one LF is a new directive in nginx and a new section in HAProxy); a TextBlock holds none but its line
+ * ends. Also bounds the output size.
  */
 function checkView(target: string, view: unknown): void {
   let count = 0;
   const walk = (v: unknown, path: string): void => {
-    if (++count > MAX_VIEW_VALUES) {
+    count += v instanceof TextBlock ? v.values : 1;
+    if (count > MAX_VIEW_VALUES) {
       throw new EmitError(`the ${target} config would hold more than ${MAX_VIEW_VALUES} values (routes are repeated in every host group); split the spec or share host groups`);
     }
     if (v === undefined) throw new EmitError(`${target} value ${path} is missing (an edgegen bug; please report it with the spec)`);
     if (typeof v === 'string') {
       const bad = unsafeValueChar(v);
       if (bad) throw new EmitError(`${target} value ${path} contains ${describeChar(bad.char)}; control, line-break and bidi characters are not allowed`);
+    } else if (v instanceof TextBlock) {
+      const bad = UNSAFE_TEXT_CHAR.exec(v.text);
+      if (bad) throw new EmitError(`${target} text ${path} contains ${describeChar(bad[0])}; control and bidi characters are not allowed`);
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
   };
@@ -49,11 +68,18 @@ const templatesRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 /**
  * Compile a target's templates. No HTML escaping (the view holds tokens already quoted for the target),
  * strict mode (a missing field is an error, not an empty string), partials from the same folder.
+ * TextBlocks are spliced in after the template's output is tidied (they are tidy themselves).
  */
 export function loadTemplates(target: string): (name: string, view: object) => string {
   const hb = Handlebars.create();
   const dir = join(templatesRoot, target);
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
+  let blocks: TextBlock[] = [];
+  // NUL marks the spot: no template or checked view value holds one.
+  hb.registerHelper('block', (b: unknown) => {
+    if (!(b instanceof TextBlock)) throw new EmitError(`{{block}} takes a TextBlock (an edgegen bug; please report it with the spec)`);
+    return `\0${blocks.push(b) - 1}\0`;
+  });
   for (const f of readdirSync(dir).sort()) {
     if (!f.endsWith('.hbs')) continue;
     const src = readFileSync(join(dir, f), 'utf8');
@@ -65,6 +91,13 @@ export function loadTemplates(target: string): (name: string, view: object) => s
     const t = compiled.get(name);
     if (!t) throw new Error(`no template ${target}/${name}.hbs`);
     checkView(target, view);
-    return t(view).replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
+    blocks = [];
+    const out = t(view).replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
+    if (!blocks.length) return out;
+    let spliced = 0;
+    const text = out.replace(/\0(\d+)\0\n/g, (_, i: string) => (spliced++, blocks[Number(i)].text));
+    if (spliced !== blocks.length) throw new Error(`${target}/${name}.hbs: {{block}} must stand on a line of its own`);
+    blocks = [];
+    return text;
   };
 }

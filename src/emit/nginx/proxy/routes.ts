@@ -1,0 +1,154 @@
+import type { AddressPlan } from '../../../model/plan.js';
+import type { CachePolicy, Model, ProxyLayer, Route, Service } from '../../../model/types.js';
+import type { TextBlock } from '../../text.js';
+import { escapeRegex, expr, ident, num, quote, regex, time, type NgxArg } from '../quote.js';
+import { LocationsWriter, tidy, type Dispatch, type Location, type ProxyDirectives } from './location.js';
+import { conditions, headerVar, matchFor, negate, RegexReach } from './routing.js';
+
+export function ttlMs(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d)!;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+}
+
+function cacheKey(parts: string[]): NgxArg {
+  const map: Record<string, string> = { scheme: '$scheme', method: '$request_method', host: '$host', uri: '$request_uri', args: '$args' };
+  return expr(parts.map((p) => (p.startsWith('header:') ? `|$http_${headerVar(p.slice(7))}` : map[p])).join(''));
+}
+
+const NONE: readonly never[] = [];
+
+interface CacheParts { id: number; headers: readonly NgxArg[]; directives?: ProxyDirectives['cache'] }
+interface ServiceParts {
+  pass: NgxArg;
+  comment: string;
+  tries?: NgxArg;
+  proxies: Map<string, ProxyDirectives>;
+  /** The directives made last, and for what: the routes of a service mostly share its timeouts and cache policy. */
+  last?: { connectMs: number; sendMs: number; readMs: number; cache?: CacheParts; proxy: ProxyDirectives };
+}
+
+/**
+ * The proxy's routes as location blocks. What many routes share is made once (a spec may have 10 000 routes and a
+ * thousand services): a service's proxy_pass, the directives for one service, timeouts and cache policy, method tests.
+ */
+export class RouteLocations {
+  private readonly regexes: RegexReach;
+  private readonly services = new Map<Service, ServiceParts>();
+  private readonly times = new Map<number, NgxArg>();
+  private readonly caches = new Map<CachePolicy, CacheParts>();
+  private readonly tests = new Map<string, readonly NgxArg[]>();
+  private readonly settings: ProxyLayer['settings'];
+
+  constructor(model: Model, private readonly plan: AddressPlan, private readonly securityHeaders: NgxArg[]) {
+    this.regexes = new RegexReach(model.routes);
+    this.settings = model.proxy!.settings;
+  }
+
+  /**
+   * Location blocks for routes that share a server, grouped by location (byLocation): one location per path,
+   * method/header variants dispatched to named locations.
+   */
+  block(byLocation: Iterable<Route[]>, withStatic: boolean, withFallback: boolean): TextBlock {
+    const out = new LocationsWriter();
+    let code = 460;
+    let hasRoot = false;
+    for (const rs of byLocation) {
+      const last = rs[rs.length - 1];
+      if (last.pathType === 'prefix' && last.path === '/') hasRoot = true;
+      const primary = this.locationFor(last);
+      const guards = conditions(last, this.tests);
+      if (guards.length) primary.guards = guards.map(negate);
+      const dispatch: Dispatch[] = [];
+      for (let i = 0; i < rs.length - 1; i++) {
+        // A variant is picked when all its conditions hold (nginx has no AND: each true test appends a mark to a variable).
+        const name = `@${rs[i].id}`;
+        const tests = conditions(rs[i], this.tests);
+        dispatch.push({ code: num(code), target: ident(name), tests, variable: `$edgegen_match_${code}` as NgxArg,
+          append: expr(`\${edgegen_match_${code}}1`), all: expr('1'.repeat(tests.length)) });
+        out.add(this.locationFor(rs[i], name), true);
+        code++;
+      }
+      if (dispatch.length) primary.dispatch = dispatch;
+      out.add(primary);
+    }
+    for (const st of withStatic ? this.settings.static : []) {
+      out.add({
+        comment: tidy(`static files under ${st.prefix}`),
+        match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
+        dispatch: NONE, guards: NONE,
+        // immutable: one Cache-Control with max-age and immutable; otherwise nginx's expires sets Expires and max-age.
+        static: { root: quote(this.plan.file(st.root), 'static root'), expires: st.immutable ? false : time(ttlMs(st.expires)) },
+        rewrite: NONE,
+        proxy: false,
+        headers: [...this.securityHeaders, ...(st.immutable ? [`Cache-Control ${quote(`public, max-age=${ttlMs(st.expires) / 1000}, immutable`)}` as NgxArg] : [])],
+      });
+    }
+    return out.block(withFallback && !hasRoot);
+  }
+
+  private locationFor(r: Route, named?: string): Location {
+    let rewrite: readonly NgxArg[] = NONE;
+    if (r.pathType !== 'regex' && (r.stripPrefix || r.rewrite)) {
+      const base = r.path.replace(/\/$/, '');
+      const to = (r.rewrite ?? '/').replace(/\/$/, '');
+      const pattern = regex(`^${escapeRegex(base)}/?(.*)$`);
+      quote(`${to}/`, 'rewrite'); // spec text: the same checks as any literal before it becomes an expression with $1
+      rewrite = [`${pattern} ${expr(`${to}/$1`)}` as NgxArg];
+    }
+    const policy = r.cache?.layer === 'proxy' ? r.cache.policy : undefined;
+    const match = named ? ident(named) : matchFor(r, this.regexes);
+    const svc = this.serviceFor(r.service);
+    const cache = policy && this.cacheFor(policy);
+    return { comment: `route ${r.name}${svc.comment}`, match, dispatch: NONE, guards: NONE, static: false, rewrite,
+      proxy: this.proxyFor(r, svc, cache, policy), headers: cache ? cache.headers : NONE };
+  }
+
+  private proxyFor(r: Route, svc: ServiceParts, cache: CacheParts | undefined, policy: CachePolicy | undefined): ProxyDirectives {
+    const { connectMs, sendMs, readMs } = r.timeouts;
+    const last = svc.last;
+    if (last && last.connectMs === connectMs && last.sendMs === sendMs && last.readMs === readMs && last.cache === cache) return last.proxy;
+    const key = `${connectMs} ${sendMs} ${readMs} ${cache ? cache.id : ''}`;
+    let proxy = svc.proxies.get(key);
+    if (!proxy) {
+      proxy = {
+        pass: svc.pass,
+        sslServerName: r.service.protocol === 'https',
+        connectTimeout: this.time(connectMs),
+        sendTimeout: this.time(sendMs),
+        readTimeout: this.time(readMs),
+        tries: svc.tries ??= num(r.service.retries + 1),
+        cache: cache && policy ? cache.directives ??= this.cacheDirectives(policy) : false,
+      };
+      svc.proxies.set(key, proxy);
+    }
+    svc.last = { connectMs, sendMs, readMs, cache, proxy };
+    return proxy;
+  }
+
+  private serviceFor(s: Service) {
+    let svc = this.services.get(s);
+    if (!svc) {
+      this.services.set(s, svc = { pass: `${s.protocol === 'https' ? 'https' : 'http'}://${ident(s.id)}` as NgxArg,
+        comment: tidy(` -> service ${s.name}`), proxies: new Map() });
+    }
+    return svc;
+  }
+
+  private time(ms: number): NgxArg {
+    let t = this.times.get(ms);
+    if (!t) this.times.set(ms, t = time(ms));
+    return t;
+  }
+
+  private cacheFor(policy: CachePolicy) {
+    let c = this.caches.get(policy);
+    // Locations inherit the server's add_header lines unless they add their own (then nginx needs them all again).
+    if (!c) this.caches.set(policy, c = { id: this.caches.size, headers: [...this.securityHeaders, `${policy.statusHeader} $upstream_cache_status` as NgxArg] });
+    return c;
+  }
+
+  private cacheDirectives(policy: CachePolicy) {
+    return { key: cacheKey(policy.key), methods: policy.methods.map((m) => ident(m)).join(' ') as NgxArg,
+      statuses: policy.statuses.map(num).join(' ') as NgxArg, ttl: time(ttlMs(policy.ttl)) };
+  }
+}
