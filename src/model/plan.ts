@@ -20,6 +20,14 @@ export interface AddressPlan {
   stateDir(layer: LayerKind, instance: number): string;
 }
 
+const byName = new WeakMap<Model, Map<string, Model['services'][number]>>();
+/** Services by name, built once per model (emitters ask for every instance of every service). */
+function servicesByName(model: Model): Map<string, Model['services'][number]> {
+  let m = byName.get(model);
+  if (!m) byName.set(model, (m = new Map(model.services.map((s) => [s.name, s]))));
+  return m;
+}
+
 function layerPort(model: Model, layer: LayerKind, port: PortKind): number {
   const l = model[layer];
   const p = l?.listen[port];
@@ -42,7 +50,7 @@ export function specPlan(model: Model): AddressPlan {
     bind: (layer, _i, port) => ({ host: bindHost(layer, port), port: layerPort(model, layer, port) }),
     reach: (layer, i, port) => ({ host: model[layer]!.settings.hosts?.[i] ?? `${layer.toLowerCase()}-${i + 1}`, port: layerPort(model, layer, port) }),
     service: (name, i) => {
-      const inst = model.services.find((s) => s.name === name)!.instances[i];
+      const inst = servicesByName(model).get(name)!.instances[i];
       return { host: inst.host, port: inst.port };
     },
     file: (p) => p,
@@ -168,7 +176,7 @@ export function bridgePlan(model: Model, opts: BridgePlanOptions): AddressPlan {
     bind: (layer, _i, port) => ({ host: '0.0.0.0', port: layerPort(model, layer, port) }),
     reach: (layer, i, port) => ({ host: names.layer(layer, i), port: layerPort(model, layer, port) }),
     service: (name, i) => {
-      const inst = model.services.find((s) => s.name === name)?.instances[i];
+      const inst = servicesByName(model).get(name)?.instances[i];
       if (!inst) throw new Error(`no bridge address planned for service/${name}/${i}`);
       return { host: names.service(name, i), port: inst.port };
     },
