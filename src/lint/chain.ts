@@ -33,7 +33,8 @@ export function serviceFacingLayer(model: Model): LayerKind {
 
 /** Services that at least one route sends requests to. */
 export function routedServices(model: Model): Service[] {
-  return model.services.filter((s) => model.routes.some((r) => r.service === s));
+  const routed = new Set(model.routes.map((r) => r.service));
+  return model.services.filter((s) => routed.has(s));
 }
 
 /** The service's index in the spec's services list. */

@@ -87,20 +87,28 @@ export function pathKey(m: PathMatch): string {
 export function coverCandidates(routes: Route[]): Map<Route, Route[]> {
   const match = new Map(routes.map((r) => [r, pathMatch(r)] as const));
   const byKey = new Map<string, Route[]>();
-  const regexes: { route: Route; re: RegExp }[] = [];
+  const regexes: { route: Route; re: RegExp; head: string }[] = [];
+  const prefixes = new Set<string>();
   for (const [r, m] of match) {
     const k = pathKey(m);
-    byKey.set(k, [...(byKey.get(k) ?? []), r]);
-    if (m.kind === 'regex') regexes.push({ route: r, re: new RegExp(m.source) });
+    const list = byKey.get(k);
+    if (list) list.push(r);
+    else byKey.set(k, [r]);
+    if (m.kind === 'prefix') prefixes.add(m.path);
+    if (m.kind === 'regex') regexes.push({ route: r, re: new RegExp(m.source), head: m.literalPrefix });
   }
   const out = new Map<Route, Route[]>();
   for (const [b, mb] of match) {
     const found: Route[] = [];
     const text = mb.kind === 'regex' ? mb.literalPrefix : mb.path;
-    for (let i = 1; i <= text.length; i++) found.push(...(byKey.get(`prefix:${text.slice(0, i)}`) ?? []));
+    for (let i = 1; i <= text.length; i++) {
+      const head = text.slice(0, i);
+      if (prefixes.has(head)) found.push(...byKey.get(`prefix:${head}`)!);
+    }
     if (mb.kind !== 'prefix') found.push(...(byKey.get(pathKey(mb)) ?? []));
-    if (mb.kind === 'exact') for (const { route, re } of regexes) if (re.test(mb.path)) found.push(route);
-    out.set(b, [...new Set(found)].filter((a) => a !== b).sort((x, y) => x.order - y.order));
+    // An anchored regex matches only paths that start with its literal prefix: test those alone.
+    if (mb.kind === 'exact') for (const { route, re, head } of regexes) if (mb.path.startsWith(head) && re.test(mb.path)) found.push(route);
+    out.set(b, found.length ? [...new Set(found)].filter((a) => a !== b).sort((x, y) => x.order - y.order) : found);
   }
   return out;
 }
