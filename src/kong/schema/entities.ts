@@ -19,7 +19,7 @@ import {
   wildcardHost,
   arr,
 } from './fields.js';
-import type { EntityCheck, Field, Rec, RecordField, Shorthand, StringField } from './types.js';
+import type { EntityCheck, Field, Rec, RecordField, Shorthand, StringField, SubSchema } from './types.js';
 
 export interface ForeignKey {
   reference: string;
@@ -44,6 +44,8 @@ export interface EntityDef {
   cacheKey?: string[];
   /** Fields with `auto = true`: Kong gives up on a deterministic id when one is in the cache key. */
   autoFields?: string[];
+  /** See RecordField.memoByContent. */
+  memoByContent?: boolean;
 }
 
 const notHttpsOrTls = (v: unknown) => v !== 'https' && v !== 'tls';
@@ -187,6 +189,9 @@ export const BUNDLED_VAULTS = ['env'] as const;
 const VAULT_CONFIGS: Record<string, RecordField> = {
   env: record({ prefix: str({ match: /^[A-Za-z_-][A-Za-z0-9_-]*$/ }) }),
 };
+const VAULT_SUBSCHEMAS: Record<string, SubSchema> = Object.fromEntries(
+  Object.entries(VAULT_CONFIGS).map(([name, cfg]) => [name, { fields: { config: cfg } }]),
+);
 
 export const vaults: EntityDef = {
   name: 'vaults',
@@ -203,10 +208,7 @@ export const vaults: EntityDef = {
   foreign: {},
   subschema: {
     key: 'name',
-    select: (r) => {
-      const cfg = typeof r.name === 'string' ? VAULT_CONFIGS[r.name] : undefined;
-      return cfg ? { fields: { config: cfg } } : undefined;
-    },
+    select: (name) => (typeof name === 'string' && Object.hasOwn(VAULT_SUBSCHEMAS, name) ? VAULT_SUBSCHEMAS[name] : undefined),
     unknown: (v) => `vault '${String(v)}' is not installed`,
   },
 };
@@ -281,6 +283,7 @@ export const acls: EntityDef = {
 export function pluginEntity(subschema: NonNullable<RecordField['subschema']>): EntityDef {
   return {
     name: 'plugins',
+    memoByContent: true,
     endpointKey: 'instance_name',
     uniqueKey: true,
     cacheKey: ['name', 'route', 'service', 'consumer'],

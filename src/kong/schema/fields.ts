@@ -1,7 +1,7 @@
 // Primitive field definitions after kong/db/schema/typedefs.lua (Kong 3.9.3).
 import { atLeastOneOf } from './checks.js';
 import { isValidIpOrCidr, normalizeIp } from './ip.js';
-import { pcreCompileError } from './regex.js';
+import { isPlainRegexPath, pcreCompileError } from './regex.js';
 import type { ArrayField, BooleanField, Field, MapField, NumberField, RecordField, StringField } from './types.js';
 
 export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp'] as const;
@@ -30,7 +30,12 @@ export const utf8Name = (o: Opts<StringField> = {}): StringField =>
         ? undefined
         : `invalid value '${v}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`,
     ...o,
+    // only sound for the checks above
+    fastAccept: Object.keys(o).some((k) => k !== 'required' && k !== 'default') ? o.fastAccept : ASCII_NAME,
   });
+
+/** The ASCII names `utf8Name` accepts. */
+export const ASCII_NAME = /^[A-Za-z0-9._~-]+$/;
 
 const TAG = /^[ \x21-\x2B\x2D\x2E\x30-\x7E\u0080-\u{10FFFF}]+$/u;
 
@@ -116,13 +121,21 @@ export const timeout = (o: Opts<NumberField> = {}): NumberField => int({ between
 
 /** `validate_path`: RFC 3986 characters and well-formed percent-encoding. */
 export function validatePath(path: string): { err: string; code: 'rfc3986' | 'percent' } | undefined {
-  if (!/^\/[A-Za-z0-9._~/%:@!$&'()*+,;=-]*$/.test(path)) {
+  if (!RFC3986_PATH.test(path)) {
     return { err: `invalid path: '${path}' (characters outside of the reserved list of RFC 3986 found)`, code: 'rfc3986' };
   }
+  const err = percentError(path);
+  return err === undefined ? undefined : { err, code: 'percent' };
+}
+
+const RFC3986_PATH = /^\/[A-Za-z0-9._~/%:@!$&'()*+,;=-]*$/;
+
+/** The url-encoding error of a path made of RFC 3986 characters. */
+function percentError(path: string): string | undefined {
+  if (!path.includes('%')) return undefined;
   const raw = path.replace(/%[0-9A-Fa-f]{2}/g, '___');
   const at = raw.indexOf('%');
-  if (at >= 0) return { err: `invalid url-encoded value: '${raw.slice(at, at + 3)}'`, code: 'percent' };
-  return undefined;
+  return at >= 0 ? `invalid url-encoded value: '${raw.slice(at, at + 3)}'` : undefined;
 }
 
 const EMPTY_SEGMENTS = { re: /\/\//, err: 'must not have empty segments' };
@@ -137,7 +150,7 @@ const RESERVED = new Set("!*'();:@&=+$,/?%#[]".split('').map((c) => c.charCodeAt
 export function normalizeUri(input: string): string {
   let uri = input;
   if (uri === '' || uri === '/') return uri;
-  uri = uri.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+  if (uri.includes('%')) uri = uri.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
     const n = parseInt(hex, 16);
     return RESERVED.has(n) ? m.toUpperCase() : String.fromCharCode(n);
   });
@@ -167,22 +180,34 @@ export function normalizeUri(input: string): string {
 
 /** `validate_path_with_regexes`: route paths (prefix must be normalized, regex must compile). */
 export function validateRouterPath(p: string): string | undefined {
-  const bad = validatePath(p);
-  if (bad?.code === 'percent') return bad.err;
+  // validatePath(p) when its error is about url-encoding
+  if (p.includes('%') && RFC3986_PATH.test(p)) {
+    const err = percentError(p);
+    if (err !== undefined) return err;
+  }
   if (!p.startsWith('~')) {
     const normalized = normalizeUri(p);
     return p === normalized ? undefined : `non-normalized path, consider use '${normalized}' instead`;
   }
+  if (isPlainRegexPath(p)) return undefined;
   const re = p.slice(1);
   const err = pcreCompileError(re);
   return err ? `invalid regex: '${re}' (PCRE returned: ${err})` : undefined;
 }
+
+/**
+ * Route paths that pass every check of `routerPath`: a prefix path of letters, digits,
+ * `/_~-` (normalized: no `.`, `%` or `//`), or a regex path `~/...` whose pattern is
+ * literal characters, anchors and `.` (see regex.ts `isPlainRegexPath`) without `%` or `//`.
+ */
+export const PLAIN_ROUTER_PATH = /^(?!.*\/\/)(?:\/[A-Za-z0-9/_~-]*|~\/[A-Za-z0-9/_.$^:~@,=&;!-]*)$/s;
 
 export const routerPath = (): StringField =>
   str({
     matchAny: { res: [/^\//, /^~\//], err: 'should start with: / (fixed path) or ~/ (regex path)' },
     matchNone: [EMPTY_SEGMENTS],
     custom: validateRouterPath,
+    fastAccept: PLAIN_ROUTER_PATH,
   });
 
 export interface ParsedUrl {

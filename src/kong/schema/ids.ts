@@ -4,16 +4,29 @@ import { createHash } from 'node:crypto';
 
 const ENTITIES_NAMESPACE = 'fd02801f-0957-4a15-a55a-c8d9606f30b5';
 
-export function uuidV5(namespace: string, name: string): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const h = createHash('sha1').update(Buffer.concat([ns, Buffer.from(name, 'utf8')])).digest().subarray(0, 16);
+const nsBytes = (namespace: string): Buffer => Buffer.from(namespace.replace(/-/g, ''), 'hex');
+
+function uuidFor(ns: Buffer, name: string): string {
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.toString('hex');
+  const x = h.toString('hex', 0, 16);
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+export function uuidV5(namespace: string, name: string): string {
+  return uuidFor(nsBytes(namespace), name);
+}
+
+/** Namespace bytes per entity type (`uuidV5(ENTITIES_NAMESPACE, entity)`). */
+const entityNamespaces = new Map<string, Buffer>();
+
 /** `generate_uuid(schema.name, key)`: namespace per entity type, then the key. */
 export function entityUuid(entity: string, key: string): string {
-  return uuidV5(uuidV5(ENTITIES_NAMESPACE, entity), key);
+  let ns = entityNamespaces.get(entity);
+  if (!ns) {
+    ns = nsBytes(uuidV5(ENTITIES_NAMESPACE, entity));
+    entityNamespaces.set(entity, ns);
+  }
+  return uuidFor(ns, key);
 }

@@ -14,11 +14,12 @@ import {
   snis,
   vaults,
 } from './entities.js';
+import { defineCheck } from './checks.js';
 import { arr, record, str } from './fields.js';
 import type { PluginOptions, PluginSchema } from './plugin-types.js';
 import { BUNDLED_PLUGINS, pluginSchemas } from './plugins.js';
 import { routes } from './routes.js';
-import type { EntityCheck, Field, RecordField } from './types.js';
+import type { EntityCheck, Field, RecordField, SubSchema } from './types.js';
 import { targets, upstreams } from './upstreams.js';
 
 /** Collections that exist in OSS Kong 3.9 but that this validator does not model. */
@@ -39,15 +40,22 @@ export interface Model {
 }
 
 function pluginSubschema(plugins: Record<string, PluginSchema>): NonNullable<RecordField['subschema']> {
+  // One SubSchema object per plugin: the engine caches the compiled record per object.
+  const subs = new Map<string, SubSchema>();
   return {
     key: 'name',
-    select: (r) => {
-      const p = typeof r.name === 'string' ? plugins[r.name] : undefined;
+    select: (name) => {
+      const p = typeof name === 'string' && Object.hasOwn(plugins, name) ? plugins[name] : undefined;
       if (!p) return undefined;
-      const fields: Record<string, Field> = { config: p.config };
-      if (p.protocols) fields.protocols = p.protocols;
-      if (p.noConsumer) fields.consumer = { type: 'any', eqNull: true };
-      return { fields, checks: p.checks };
+      let sub = subs.get(name as string);
+      if (!sub) {
+        const fields: Record<string, Field> = { config: p.config };
+        if (p.protocols) fields.protocols = p.protocols;
+        if (p.noConsumer) fields.consumer = { type: 'any', eqNull: true };
+        sub = { fields, checks: p.checks };
+        subs.set(name as string, sub);
+      }
+      return sub;
     },
     unknown: (v) => {
       const name = typeof v === 'string' ? v : JSON.stringify(v);
@@ -68,14 +76,15 @@ function entityRecord(m: Omit<Model, 'root'>, e: EntityDef, nested: boolean): Re
   fields._comment = str({ referenceable: true }); // free text: never flagged as a vault reference
   fields._ignore = arr({ type: 'any' });
   for (const { child } of m.children.get(e.name) ?? []) fields[child.name] = arr(entityRecord(m, child, true));
-  return record(fields, { checks: e.checks, shorthands: e.shorthands, subschema: e.subschema });
+  return record(fields, { checks: e.checks, shorthands: e.shorthands, subschema: e.subschema, memoByContent: e.memoByContent });
 }
 
-const unmodelled: EntityCheck = (rec) =>
+const unmodelled: EntityCheck = defineCheck(UNMODELLED_COLLECTIONS, (rec) =>
   UNMODELLED_COLLECTIONS.filter((k) => Array.isArray(rec[k]) && (rec[k] as unknown[]).length > 0).map((k) => ({
     field: k,
     message: `collection '${k}' exists in Kong 3.9 but edgegen's validator does not model it, so its entries cannot be checked`,
-  }));
+  })),
+);
 
 export function buildModel(o: PluginOptions): Model {
   const plugins = pluginSchemas(o);

@@ -37,8 +37,15 @@ interface Rewrite {
   rustUnsupported: string[];
 }
 
+/**
+ * Patterns without escapes, `(?`, possessive quantifiers or a class starting with `]`:
+ * `rewrite` copies them unchanged (only JS's own syntax check remains).
+ */
+const VERBATIM = /^(?!.*(?:\\|\(\?|[*+?}]\+|\[\^?\]))/s;
+
 /** Rewrites PCRE-only syntax into JS syntax with the same compile-validity. */
 function rewrite(p: string): Rewrite {
+  if (VERBATIM.test(p)) return { js: p, rustUnsupported: [] };
   let js = '';
   const rust = new Set<string>();
   let inClass = false;
@@ -128,9 +135,35 @@ function rewrite(p: string): Rewrite {
   return { js, rustUnsupported: [...rust] };
 }
 
+// Literal characters, anchors and `.` only: the rewrite is the identity, JS compiles it and
+// the Rust crate supports it (generated route paths such as `~/e12/status$` are like this).
+const PLAIN = /^[A-Za-z0-9/_.$^:~%@,=&;!-]*$/;
+const PLAIN_REWRITE: Readonly<Rewrite> = Object.freeze({ js: '', rustUnsupported: Object.freeze([]) as unknown as string[] });
+
+/** A route path `~<pattern>` whose pattern is PLAIN (neither check can fail). */
+export function isPlainRegexPath(path: string): boolean {
+  return PLAIN_REGEX_PATH.test(path);
+}
+const PLAIN_REGEX_PATH = /^~[A-Za-z0-9/_.$^:~%@,=&;!-]*$/;
+
+// Both checks of a route path rewrite the same pattern; remember recent results.
+const rewrites = new Map<string, Rewrite>();
+
+function rewriteCached(p: string): Readonly<Rewrite> {
+  if (PLAIN.test(p)) return PLAIN_REWRITE;
+  let r = rewrites.get(p);
+  if (!r) {
+    if (rewrites.size >= 1024) rewrites.clear();
+    r = rewrite(p);
+    rewrites.set(p, r);
+  }
+  return r;
+}
+
 /** PCRE2-style compile error for `pattern`, or undefined when it compiles. */
 export function pcreCompileError(pattern: string): string | undefined {
-  const r = rewrite(pattern);
+  const r = rewriteCached(pattern);
+  if (r === PLAIN_REWRITE) return undefined;
   let err = r.error;
   if (!err) {
     try {
@@ -145,5 +178,5 @@ export function pcreCompileError(pattern: string): string | undefined {
 
 /** Constructs of `pattern` that the ATC router's Rust regex engine rejects. */
 export function rustRegexUnsupported(pattern: string): string[] {
-  return rewrite(pattern).rustUnsupported;
+  return [...rewriteCached(pattern).rustUnsupported];
 }

@@ -1,7 +1,7 @@
 // Route entity: kong/db/schema/entities/routes.lua + routes_subschemas.lua (Kong 3.9.3,
 // default router_flavor `traditional_compatible`; `expression`/`priority` only exist
 // under the `expressions` flavor, so they are unknown fields here).
-import { conditional, conditionalAtLeastOneOf } from './checks.js';
+import { conditional, conditionalAtLeastOneOf, defineCheck } from './checks.js';
 import type { EntityDef } from './entities.js';
 import {
   arr,
@@ -19,10 +19,16 @@ import {
   utf8Name,
   wildcardHost,
 } from './fields.js';
-import { rustRegexUnsupported } from './regex.js';
-import type { EntityCheck, Field, SubSchema } from './types.js';
+import { isPlainRegexPath, rustRegexUnsupported } from './regex.js';
+import type { CheckIssue, EntityCheck, Field, SubSchema } from './types.js';
 
-const isProtocolList = (v: unknown): v is string[] => Array.isArray(v) && v.every((p) => typeof p === 'string');
+const NONE: CheckIssue[] = [];
+
+function isProtocolList(v: unknown): v is string[] {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string' && i in v) return false; // every() skips holes
+  return true;
+}
 const contains = (p: string) => (v: unknown) => isProtocolList(v) && v.includes(p);
 const allIn = (ps: readonly string[]) => (v: unknown) => isProtocolList(v) && v.every((p) => ps.includes(p));
 const forbidden = (err: string, base: Field): Field => ({ ...base, eqNull: true, err });
@@ -106,21 +112,25 @@ const SUBSCHEMAS: Record<string, SubSchema> = {
   grpcs: grpc,
 };
 
+const SNI_PROTOCOLS = ['grpcs', 'https', 'tls', 'tls_passthrough'];
+
 /** traditional_compatible compiles regex paths with the Rust regex crate (ATC router). */
-const atcRegexCheck: EntityCheck = (rec, ctx) => {
-  if (ctx.hasError('paths') || !Array.isArray(rec.paths)) return [];
-  const out = [];
-  for (const p of rec.paths) {
-    if (typeof p !== 'string' || !p.startsWith('~')) continue;
+const atcRegexCheck: EntityCheck = defineCheck(['paths'], (rec, ctx) => {
+  if (ctx.hasError('paths') || !Array.isArray(rec.paths)) return NONE;
+  let out: CheckIssue[] | undefined;
+  const paths: unknown[] = rec.paths;
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i];
+    if (typeof p !== 'string' || !p.startsWith('~') || isPlainRegexPath(p)) continue;
     const bad = rustRegexUnsupported(p.slice(1));
     if (bad.length > 0) {
-      out.push({
+      (out ??= []).push({
         message: `Router Expression failed validation: regex parse error in '${p.slice(1)}': ${bad.join(', ')} not supported (router_flavor 'traditional_compatible' uses the Rust regex engine)`,
       });
     }
   }
-  return out;
-};
+  return out ?? NONE;
+});
 
 export const routes: EntityDef = {
   name: 'routes',
@@ -158,7 +168,11 @@ export const routes: EntityDef = {
   checks: [
     conditional({
       ifField: 'protocols',
-      ifMatch: (v) => isProtocolList(v) && v.every((p) => !['grpcs', 'https', 'tls', 'tls_passthrough'].includes(p)),
+      ifMatch: (v) => {
+        if (!isProtocolList(v)) return false;
+        for (let i = 0; i < v.length; i++) if (i in v && SNI_PROTOCOLS.includes(v[i]!)) return false; // every() skips holes
+        return true;
+      },
       thenField: 'snis',
       thenMatch: (v) => (Array.isArray(v) && v.length > 0 ? 'length must be 0' : undefined),
       thenErr: "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'",
@@ -167,10 +181,14 @@ export const routes: EntityDef = {
   ],
   subschema: {
     key: 'protocols',
-    select: (r) => {
-      if (!isProtocolList(r.protocols)) return undefined;
-      const first = r.protocols.find((p) => SUBSCHEMAS[p]);
-      return first ? SUBSCHEMAS[first] : undefined;
+    select: (protocols) => {
+      if (!isProtocolList(protocols)) return undefined;
+      // the first protocol with a subschema (find() visits holes as undefined)
+      for (let i = 0; i < protocols.length; i++) {
+        const p = protocols[i]!;
+        if (SUBSCHEMAS[p]) return SUBSCHEMAS[p];
+      }
+      return undefined;
     },
   },
 };

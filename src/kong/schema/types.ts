@@ -45,6 +45,11 @@ export interface StringField extends Base {
   /** At least one must match, else `err` (Kong `match_any`). */
   matchAny?: { res: readonly RegExp[]; err: string };
   custom?: StringCheck;
+  /**
+   * A shortcut: strings it matches pass every check above (the common, plainly valid
+   * values of a field; test/kong-schema-perf.test.ts checks that claim).
+   */
+  fastAccept?: RegExp;
 }
 
 export interface NumberField extends Base {
@@ -97,7 +102,15 @@ export interface CheckContext {
   hasError(field: string): boolean;
 }
 
-export type EntityCheck = (rec: Rec, ctx: CheckContext) => CheckIssue[];
+/** Built with `defineCheck` (checks.ts). */
+export interface EntityCheck {
+  (rec: Rec, ctx: CheckContext): CheckIssue[];
+  /**
+   * The top-level fields the check reads (it may read under them): the engine passes the
+   * input record itself when none of these needs a default filled in or a record expanded.
+   */
+  readonly reads: readonly string[];
+}
 
 /** Kong shorthand field: an input-only key expanded into real fields. */
 export interface Shorthand {
@@ -120,10 +133,20 @@ export interface RecordField extends Base {
   shorthands?: Shorthand[];
   /** Record-level validator run on the record with defaults filled in. */
   custom?: (rec: Rec) => string | undefined;
+  /**
+   * Validate equal values once per validation run (plugins: a generated config repeats a
+   * few plugin entries thousands of times). Needs a schema whose verdict depends on the
+   * value only (not on where it sits).
+   */
+  memoByContent?: boolean;
   /** Subschema selected by a key field (plugins: name, vaults: name, routes: protocols). */
   subschema?: {
     key: string;
-    select: (rec: Rec) => SubSchema | undefined;
+    /**
+     * Gets the value of the key field (its default filled in). Return the same SubSchema
+     * object for the same choice: compiled schemas are cached per SubSchema object.
+     */
+    select: (keyValue: unknown) => SubSchema | undefined;
     /** Message when no subschema matches; undefined means "no subschema, carry on". */
     unknown?: (value: unknown) => string | undefined;
   };
