@@ -1,5 +1,7 @@
 import Handlebars from 'handlebars';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeChar, UNSAFE_VALUE_CHAR, unsafeValueChar } from '../security/chars.js';
@@ -63,14 +65,27 @@ function checkView(target: string, view: unknown): void {
   walk(view, '');
 }
 
-const templatesRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const templatesRoot = join(projectRoot, 'templates');
+const require = createRequire(import.meta.url);
+
+type Precompiled = Record<string, { sha256: string; spec: Parameters<typeof Handlebars.template>[0] }>;
+
+/** How the last loadTemplates call got each template: from dist/templates (built by `npm run build`) or compiled here. */
+export const templateOrigins = new Map<string, 'precompiled' | 'compiled'>();
+
+/** The build's precompiled templates of a target (scripts/precompile-templates.mjs), if any. */
+function precompiled(target: string, dir: string): Precompiled {
+  const file = join(dir, `${target}.cjs`);
+  return existsSync(file) ? (require(file) as Precompiled) : {};
+}
 
 /**
  * Compile a target's templates. No HTML escaping (the view holds tokens already quoted for the target),
  * strict mode (a missing field is an error, not an empty string), partials from the same folder.
  * TextBlocks are spliced in after the template's output is tidied (they are tidy themselves).
  */
-export function loadTemplates(target: string): (name: string, view: object) => string {
+export function loadTemplates(target: string, precompiledDir = join(projectRoot, 'dist', 'templates')): (name: string, view: object) => string {
   const hb = Handlebars.create();
   const dir = join(templatesRoot, target);
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -80,12 +95,16 @@ export function loadTemplates(target: string): (name: string, view: object) => s
     if (!(b instanceof TextBlock)) throw new EmitError(`{{block}} takes a TextBlock (an edgegen bug; please report it with the spec)`);
     return `\0${blocks.push(b) - 1}\0`;
   });
+  const ready = precompiled(target, precompiledDir);
   for (const f of readdirSync(dir).sort()) {
     if (!f.endsWith('.hbs')) continue;
     const src = readFileSync(join(dir, f), 'utf8');
     const name = f.slice(0, -4);
-    if (name.startsWith('_')) hb.registerPartial(name.slice(1), hb.compile(src, { noEscape: true, strict: true, preventIndent: false }));
-    else compiled.set(name, hb.compile(src, { noEscape: true, strict: true }));
+    // A precompiled template is used only when it was made from exactly this source.
+    const pre = ready[f]?.sha256 === createHash('sha256').update(src).digest('hex') ? hb.template(ready[f].spec) : undefined;
+    templateOrigins.set(`${target}/${f}`, pre ? 'precompiled' : 'compiled');
+    if (name.startsWith('_')) hb.registerPartial(name.slice(1), pre ?? hb.compile(src, { noEscape: true, strict: true, preventIndent: false }));
+    else compiled.set(name, pre ?? hb.compile(src, { noEscape: true, strict: true }));
   }
   return (name, view) => {
     const t = compiled.get(name);

@@ -97,12 +97,15 @@ export function coverCandidates(routes: Route[]): Map<Route, Route[]> {
     if (m.kind === 'prefix') prefixes.add(m.path);
     if (m.kind === 'regex') regexes.push({ route: r, re: new RegExp(m.source), head: m.literalPrefix });
   }
+  // Only the lengths some prefix route has can match.
+  const lengths = [...new Set([...prefixes].map((p) => p.length))].sort((x, y) => x - y);
   const out = new Map<Route, Route[]>();
   for (const [b, mb] of match) {
     const found: Route[] = [];
     const text = mb.kind === 'regex' ? mb.literalPrefix : mb.path;
-    for (let i = 1; i <= text.length; i++) {
-      const head = text.slice(0, i);
+    for (const n of lengths) {
+      if (n > text.length) break;
+      const head = text.slice(0, n);
       if (prefixes.has(head)) found.push(...byKey.get(`prefix:${head}`)!);
     }
     if (mb.kind !== 'prefix') found.push(...(byKey.get(pathKey(mb)) ?? []));

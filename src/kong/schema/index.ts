@@ -12,7 +12,7 @@
 // - stricter than Kong on purpose: vault references in non-referenceable fields, consumer-
 //   nested plugins whose schema forbids consumers, bundled plugins and collections that are
 //   not modelled here (their config could not be checked), keyauth `ttl` type.
-import { parse } from 'yaml';
+import { yamlLib } from '../../spec/yaml-lib.js';
 import { validateRecord } from './engine.js';
 import { migrateFormat, validateGraph } from './declarative.js';
 import { buildModel, type Model } from './model.js';
@@ -70,7 +70,7 @@ export function validateKongConfig(doc: unknown, opts: KongValidateOptions = {})
 export function validateKongYaml(text: string, opts: KongValidateOptions = {}): KongSchemaError[] {
   let doc: unknown;
   try {
-    doc = parse(text, {
+    doc = yamlLib().parse(text, {
       version: '1.1',
       customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
     });
