@@ -2,10 +2,11 @@
 //
 // Compile speed of the CLI as users run it: for synthetic specs of 10 ... 10,000 routes (scripts/gen-spec.ts, up to
 // 1,000 services, consumers and policies), the whole-process wall time and peak memory of
-// `node bin/edgegen.js build <spec> -o <tmp>` (lint included, as users run it; also once more with --no-lint), median of
+// `bin/edgegen.js build <spec> -o <tmp>` (executed like `npx edgegen`, lint included, as users run it; also once more with
+// --no-lint), median of
 // --runs runs after one discarded warm-up run,
 // pinned to one core (taskset -c 0) unless --no-pin. Peak RSS and CPU time come from getrusage() inside the
-// measured process (bench/rusage-probe.mjs, preloaded with --import); wall time is measured around the spawn.
+// measured process (bench/rusage-probe.mjs, preloaded with NODE_OPTIONS=--import); wall time is measured around the spawn.
 // Growth factors are between consecutive sizes, both of the wall time and of the time above a bare CLI start
 // (`edgegen --version`), which is the part that should grow linearly with the routes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -48,11 +49,11 @@ function generate(routes: number): string {
 function measure(cliArgs: string[]): Promise<Run> {
   const usageFile = join(tmp, 'rusage.json');
   rmSync(usageFile, { force: true });
-  const nodeArgs = ['--import', probe, cli, ...cliArgs];
-  const [cmd, argv] = taskset ? [taskset, ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  // The bin runs as users run it (npx edgegen, a global install): executed, so its shebang's node settings apply.
+  const [cmd, argv] = taskset ? [taskset, ['-c', '0', cli, ...cliArgs]] : [cli, cliArgs];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EDGEGEN_BENCH_RUSAGE: usageFile } });
+    const child = spawn(cmd, argv, { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EDGEGEN_BENCH_RUSAGE: usageFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${probe}`.trim() } });
     current = child;
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => { if (stderr.length < 100_000) stderr += c.toString(); });
@@ -92,7 +93,7 @@ async function main(): Promise<number> {
   const loadAtStart = loadLine('at start');
   const warnings = checkDist();
   const lines: string[] = ['**edgegen bench:compile**', '', ...machineLines(false).map((l) => `${l}  `)];
-  lines.push(`method: \`node bin/edgegen.js build <spec> -o <tmp>\` (lint included; the --no-lint column repeats it without the lint pass), median of ${runs} runs after 1 warm-up, ${taskset ? 'pinned to one core (taskset -c 0)' : 'not pinned'}; wall time around the process, peak RSS and CPU (user+sys) from getrusage() in the process  `);
+  lines.push(`method: \`bin/edgegen.js build <spec> -o <tmp>\` executed as \`npx edgegen\` runs it (its shebang's node flags apply; lint included; the --no-lint column repeats it without the lint pass), median of ${runs} runs after 1 warm-up, ${taskset ? 'pinned to one core (taskset -c 0)' : 'not pinned'}; wall time around the process, peak RSS and CPU (user+sys) from getrusage() in the process  `);
   lines.push(`specs: \`scripts/gen-spec.ts <routes>\` with its defaults (HAProxy, Kong and NGINX layers, consumers and policies; services = min(1000, routes/10))  `);
   lines.push(`${loadAtStart}  `);
   for (const w of warnings) lines.push(w);

@@ -42,11 +42,12 @@ export function checkReferences(spec: Spec, parsed: ParsedSpec): Diagnostic[] {
   if (spec.gateway) unique(spec.gateway.consumers, 'consumer', 'gateway.consumers' as string);
 
   const serviceNames = spec.services.map((s) => s.name);
+  const known = new Set(serviceNames);
   spec.services.forEach((s, i) => {
     if (s.instances.every((x) => x.backup)) err(['services', i, 'instances'], `service "${s.name}" has only backup instances`, 'mark at least one instance as not a backup');
   });
   spec.routes.forEach((r, i) => {
-    if (!serviceNames.includes(r.service)) {
+    if (!known.has(r.service)) {
       const near = closest(r.service, serviceNames);
       err(['routes', i, 'service'], `route "${r.name}" points at unknown service "${r.service}"${near ? `; did you mean "${near}"?` : ''}`,
         `define a service named "${r.service}" or use one of: ${serviceNames.join(', ')}`);
