@@ -9,7 +9,16 @@ type PathMatch = { kind: 'exact'; path: string } | { kind: 'prefix'; path: strin
 const LITERAL = /^(?:[A-Za-z0-9_~\/:,=!@&-]|\\[.\/\-])*$/;
 const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
 
+const matches = new WeakMap<Route, PathMatch>();
+
+/** A route's path match, computed once per route (the route rules ask for it many times). */
 export function pathMatch(r: Route): PathMatch {
+  let m = matches.get(r);
+  if (!m) matches.set(r, (m = computePathMatch(r)));
+  return m;
+}
+
+function computePathMatch(r: Route): PathMatch {
   if (r.pathType === 'exact') return { kind: 'exact', path: r.path };
   if (r.pathType === 'prefix') return { kind: 'prefix', path: r.path };
   const body = r.path.slice(1);

@@ -18,7 +18,9 @@ export const routeOverlap: Rule = {
     const groups = new Map<string, typeof model.routes>();
     for (const r of model.routes) {
       const k = pathKey(pathMatch(r));
-      groups.set(k, [...(groups.get(k) ?? []), r]);
+      const group = groups.get(k);
+      if (group) group.push(r);
+      else groups.set(k, [r]);
     }
     for (const b of model.routes) {
       for (const a of groups.get(pathKey(pathMatch(b)))!) {

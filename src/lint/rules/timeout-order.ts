@@ -8,13 +8,13 @@ import { nameList } from '../names.js';
 /** How long one layer waits for the next hop's response on a route, and which spec key sets it. */
 interface Wait { layer: LayerKind; ms: number; path: SpecPath; what: string }
 
-function waits(model: Model, r: Route): Wait[] {
+function waits(model: Model, r: Route, lbServerMs: number): Wait[] {
   const svc = ['services', serviceIndex(r.service), 'timeouts', 'read'];
   const svcRead = { ms: r.service.timeouts.readMs, path: svc, what: `service "${r.service.name}" timeouts.read` };
   const last = serviceFacingLayer(model);
   return model.chain.map((layer): Wait => {
     if (layer === 'loadBalancer' && layer !== last) {
-      return { layer, ms: durationMs(model.loadBalancer!.settings.timeouts.server), path: ['loadBalancer', 'timeouts', 'server'], what: 'loadBalancer.timeouts.server' };
+      return { layer, ms: lbServerMs, path: ['loadBalancer', 'timeouts', 'server'], what: 'loadBalancer.timeouts.server' };
     }
     // NGINX applies the route's own read timeout; HAProxy backends and Kong services use the service's.
     if (layer === 'proxy' && r.timeouts.readMs !== r.service.timeouts.readMs) {
@@ -40,8 +40,9 @@ export const timeoutOrder: Rule = {
     'timeout Kong uses) to cover the longest route or service read timeout, or shorten the inner timeout.',
   check({ model, declares }) {
     const groups = new Map<string, { path: SpecPath; outer: Wait; inner: Wait; routes: Route[] }>();
+    const lbServerMs = model.loadBalancer ? durationMs(model.loadBalancer.settings.timeouts.server) : 0;
     for (const r of model.routes) {
-      const chain = waits(model, r);
+      const chain = waits(model, r, lbServerMs);
       for (let i = 0; i + 1 < chain.length; i++) {
         const [outer, inner] = [chain[i], chain[i + 1]];
         if (outer.ms >= inner.ms) continue;
