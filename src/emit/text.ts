@@ -1,4 +1,4 @@
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,6 +69,11 @@ const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const templatesRoot = join(projectRoot, 'templates');
 const require = createRequire(import.meta.url);
 
+type HandlebarsEnv = typeof Handlebars;
+/** The Handlebars runtime runs precompiled templates; the full package (compiler included) loads only to compile one. */
+const handlebarsRuntime = () => require('handlebars/runtime.js') as HandlebarsEnv;
+const handlebarsFull = () => require('handlebars') as HandlebarsEnv;
+
 type Precompiled = Record<string, { sha256: string; spec: Parameters<typeof Handlebars.template>[0] }>;
 
 /** How the last loadTemplates call got each template: from dist/templates (built by `npm run build`) or compiled here. */
@@ -86,8 +91,14 @@ function precompiled(target: string, dir: string): Precompiled {
  * TextBlocks are spliced in after the template's output is tidied (they are tidy themselves).
  */
 export function loadTemplates(target: string, precompiledDir = join(projectRoot, 'dist', 'templates')): (name: string, view: object) => string {
-  const hb = Handlebars.create();
   const dir = join(templatesRoot, target);
+  const ready = precompiled(target, precompiledDir);
+  // A precompiled template is used only when it was made from exactly this source.
+  const sources = readdirSync(dir).sort().filter((f) => f.endsWith('.hbs')).map((f) => {
+    const src = readFileSync(join(dir, f), 'utf8');
+    return { f, src, fresh: ready[f]?.sha256 === createHash('sha256').update(src).digest('hex') };
+  });
+  const hb = (sources.every((t) => t.fresh) ? handlebarsRuntime() : handlebarsFull()).create();
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
   let blocks: TextBlock[] = [];
   // NUL marks the spot: no template or checked view value holds one.
@@ -95,13 +106,9 @@ export function loadTemplates(target: string, precompiledDir = join(projectRoot,
     if (!(b instanceof TextBlock)) throw new EmitError(`{{block}} takes a TextBlock (an edgegen bug; please report it with the spec)`);
     return `\0${blocks.push(b) - 1}\0`;
   });
-  const ready = precompiled(target, precompiledDir);
-  for (const f of readdirSync(dir).sort()) {
-    if (!f.endsWith('.hbs')) continue;
-    const src = readFileSync(join(dir, f), 'utf8');
+  for (const { f, src, fresh } of sources) {
     const name = f.slice(0, -4);
-    // A precompiled template is used only when it was made from exactly this source.
-    const pre = ready[f]?.sha256 === createHash('sha256').update(src).digest('hex') ? hb.template(ready[f].spec) : undefined;
+    const pre = fresh ? hb.template(ready[f].spec) : undefined;
     templateOrigins.set(`${target}/${f}`, pre ? 'precompiled' : 'compiled');
     if (name.startsWith('_')) hb.registerPartial(name.slice(1), pre ?? hb.compile(src, { noEscape: true, strict: true, preventIndent: false }));
     else compiled.set(name, pre ?? hb.compile(src, { noEscape: true, strict: true }));
