@@ -93,8 +93,11 @@ function spansLines(feeds: Int32Array, start: number, end: number): boolean {
   return lo < feeds.length && feeds[lo] < end;
 }
 
-const INDICATORS = new Set([...'-?:,[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+/** Character classes for tokenBound, by char code below 128: 1 space or line break, 2 YAML indicator. */
+const CLASS = new Uint8Array(128);
+for (const c of ' \t\n\r') CLASS[c.charCodeAt(0)] = 1;
+for (const c of '-?:,[]{}#&*!|>\'"%@`') CLASS[c.charCodeAt(0)] = 2;
+const classOf = (c: number) => (c < 128 ? CLASS[c] : 0);
 
 /**
  * An upper bound of the yaml lexer's token count (parseLimited caps it at MAX_TOKENS): every token starts at or after a line
@@ -103,10 +106,13 @@ const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0
 export function tokenBound(text: string): number {
   let n = 0;
   let prev = 0x0a;
+  let prevClass = 1;
   for (let i = 0; i < text.length && n <= MAX_TOKENS; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x0a || prev === 0x0a || isSpace(c) !== isSpace(prev) || INDICATORS.has(c) || INDICATORS.has(prev)) n++;
+    const cls = classOf(c);
+    if (c === 0x0a || prev === 0x0a || (cls === 1) !== (prevClass === 1) || cls === 2 || prevClass === 2) n++;
     prev = c;
+    prevClass = cls;
   }
   return n;
 }
