@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { compileSpec, loadSpec } from '../compile.js';
 import { EdgegenError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { RuntimeError } from '../runtime/driver.js';
@@ -13,8 +12,9 @@ import { registerLint } from './lint.js';
 import { RULE_IDS } from '../lint/index.js';
 import { MAX_SPEC_BYTES } from '../spec/parse.js';
 import { diffOutputs, writeOutputs } from '../write.js';
+import { projectRoot as rootDir } from '../paths.js';
 
-const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(join(rootDir(), 'package.json'), 'utf8')) as { version: string };
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 

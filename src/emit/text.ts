@@ -2,9 +2,9 @@ import type Handlebars from 'handlebars';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describeChar, UNSAFE_VALUE_CHAR, unsafeValueChar } from '../security/chars.js';
+import { projectRoot as rootDir } from '../paths.js';
 
 /** Characters no target can carry safely (the policy lives in src/security/chars.ts). */
 export const UNSAFE_CHARS = UNSAFE_VALUE_CHAR;
@@ -65,7 +65,7 @@ function checkView(target: string, view: unknown): void {
   walk(view, '');
 }
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const projectRoot = rootDir();
 const templatesRoot = join(projectRoot, 'templates');
 const require = createRequire(import.meta.url);
 

@@ -1,16 +1,16 @@
 import Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { RuntimeError, tail, type Driver, type UnitHandle } from './driver.js';
 import { DEFAULT_IMAGES, type ImageLayer } from './images.js';
 import { readState, type UnitState } from './state.js';
 import type { Unit, UnitBridge } from './units.js';
+import { projectRoot as rootDir } from '../paths.js';
 
 export type ImageOverrides = Partial<Record<ImageLayer, string>>;
 
 export const STACK_LABEL = 'edgegen.stack';
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const projectRoot = rootDir();
 
 export async function dockerAvailable(docker = new Docker()): Promise<boolean> {
   try {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { emitHaproxy } from '../emit/haproxy/emit.js';
 import { emitKong } from '../emit/kong/emit.js';
 import { envFile, kongEnvironment } from '../emit/kong/env.js';
@@ -12,6 +11,7 @@ import type { LayerFile } from '../emit/files.js';
 import { bridgePlan, localPlan, type AddressPlan, type Endpoint } from '../model/plan.js';
 import type { LayerKind, Model } from '../model/types.js';
 import type { NetworkMode } from './state.js';
+import { projectRoot as rootDir } from '../paths.js';
 
 export type Engine = 'nginx' | 'haproxy' | 'kong' | 'echo';
 
@@ -63,7 +63,7 @@ export interface StackLayout {
 }
 
 /** The compiled echo backend, also when edgegen itself runs from source (tests). */
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const projectRoot = rootDir();
 
 /** Map spec file paths into the stack's state dir: certificates always, static roots when absent on this machine. */
 export function localFiles(model: Model, stateDir: string): (p: string) => string {

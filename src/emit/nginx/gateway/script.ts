@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AuthPolicy, Model } from '../../../model/types.js';
 import { resolveSecret, type Env } from '../../kong/secrets.js';
 import { EmitError, UNSAFE_CHARS } from '../../text.js';
+import { projectRoot as rootDir } from '../../../paths.js';
 
-const TEMPLATE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'templates', 'nginx-gateway', 'edgegen-gateway.js');
+const TEMPLATE = join(rootDir(), 'templates', 'nginx-gateway', 'edgegen-gateway.js');
 
 /** SHA-512 round constants (first 64 bits of the cube roots of the first 80 primes), as 160 32-bit hex words. */
 function sha512Constants(): string {
