@@ -96,30 +96,44 @@ export function pathKey(m: PathMatch): string {
 export function coverCandidates(routes: Route[]): Map<Route, Route[]> {
   const match = new Map(routes.map((r) => [r, pathMatch(r)] as const));
   const byKey = new Map<string, Route[]>();
-  const regexes: { route: Route; re: RegExp; head: string }[] = [];
-  const prefixes = new Set<string>();
+  // Regex routes by their literal prefix: an anchored regex matches only paths that start with it.
+  const regexes = new Map<string, { route: Route; re: RegExp }[]>();
+  const prefixes = new Map<string, Route[]>();
   for (const [r, m] of match) {
     const k = pathKey(m);
     const list = byKey.get(k);
     if (list) list.push(r);
     else byKey.set(k, [r]);
-    if (m.kind === 'prefix') prefixes.add(m.path);
-    if (m.kind === 'regex') regexes.push({ route: r, re: new RegExp(m.source), head: m.literalPrefix });
+    if (m.kind === 'prefix') {
+      const same = prefixes.get(m.path);
+      if (same) same.push(r);
+      else prefixes.set(m.path, [r]);
+    }
+    if (m.kind === 'regex') {
+      const same = regexes.get(m.literalPrefix);
+      if (same) same.push({ route: r, re: new RegExp(m.source) });
+      else regexes.set(m.literalPrefix, [{ route: r, re: new RegExp(m.source) }]);
+    }
   }
   // Only the lengths some prefix route has can match.
-  const lengths = [...new Set([...prefixes].map((p) => p.length))].sort((x, y) => x - y);
+  const lengths = [...new Set([...prefixes.keys()].map((p) => p.length))].sort((x, y) => x - y);
+  const headLengths = [...new Set([...regexes.keys()].map((p) => p.length))].sort((x, y) => x - y);
   const out = new Map<Route, Route[]>();
   for (const [b, mb] of match) {
     const found: Route[] = [];
     const text = mb.kind === 'regex' ? mb.literalPrefix : mb.path;
     for (const n of lengths) {
       if (n > text.length) break;
-      const head = text.slice(0, n);
-      if (prefixes.has(head)) found.push(...byKey.get(`prefix:${head}`)!);
+      const covering = prefixes.get(text.slice(0, n));
+      if (covering) for (const a of covering) found.push(a);
     }
     if (mb.kind !== 'prefix') found.push(...(byKey.get(pathKey(mb)) ?? []));
-    // An anchored regex matches only paths that start with its literal prefix: test those alone.
-    if (mb.kind === 'exact') for (const { route, re, head } of regexes) if (mb.path.startsWith(head) && re.test(mb.path)) found.push(route);
+    if (mb.kind === 'exact') {
+      for (const n of headLengths) {
+        if (n > mb.path.length) break;
+        for (const { route, re } of regexes.get(mb.path.slice(0, n)) ?? []) if (re.test(mb.path)) found.push(route);
+      }
+    }
     out.set(b, found.length ? [...new Set(found)].filter((a) => a !== b).sort((x, y) => x.order - y.order) : found);
   }
   return out;
