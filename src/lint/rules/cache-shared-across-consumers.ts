@@ -16,9 +16,20 @@ function identityParts(auth: AuthPolicy): string[] {
   return parts;
 }
 
+/** Per auth policy, then per cache policy: routes share their policies, so each pair is judged once. */
+const judged = new WeakMap<object, WeakMap<object, boolean>>();
+
 function keysPerConsumer(r: Route): boolean {
-  const parts = identityParts(r.auth!.policy);
-  return r.cache!.policy.key.some((k) => parts.includes(k.toLowerCase()));
+  const auth = r.auth!.policy;
+  const cache = r.cache!.policy;
+  let byCache = judged.get(auth);
+  if (!byCache) judged.set(auth, (byCache = new WeakMap()));
+  let yes = byCache.get(cache);
+  if (yes === undefined) {
+    const parts = identityParts(auth);
+    byCache.set(cache, (yes = cache.key.some((k) => parts.includes(k.toLowerCase()))));
+  }
+  return yes;
 }
 
 export const cacheSharedAcrossConsumers: Rule = {
