@@ -92,13 +92,14 @@ function map(m: Data, indent: string): string {
   return out;
 }
 
+/** A list's items; joined, not concatenated, so a long list is one flat string rather than a chain of pieces. */
 function seq(items: unknown[], indent: string): string {
-  let out = '';
+  const out: string[] = [];
   for (let i = 0; i < items.length; i++) {
     if (items[i] === undefined) throw new TypeError('kong.yaml cannot hold an undefined list item');
-    out += (i ? indent : '') + '-' + after(items[i], indent, true);
+    out.push((i ? indent : '') + '-' + after(items[i], indent, true));
   }
-  return out;
+  return out.join('');
 }
 
 /** The document for a top-level mapping. */
