@@ -13,17 +13,32 @@ function healthCheck(h: NonNullable<Spec['services'][number]['healthCheck']> | u
   return { path: h.path, intervalMs: durationMs(h.interval), timeoutMs: durationMs(h.timeout), rise: h.rise, fall: h.fall, expectStatus: h.expectStatus };
 }
 
+/** The parts of a route's precedence that take work to compute, computed once per route (sorting compares each often). */
+const ranks = new WeakMap<Route, { host: number; kind: number; constraints: number }>();
+const KIND_RANK = { exact: 0, regex: 1, prefix: 2 };
+function rankOf(r: Route): { host: number; kind: number; constraints: number } {
+  let k = ranks.get(r);
+  if (!k) {
+    k = {
+      host: r.hosts.length === 0 ? 2 : r.hosts.some((h) => h.startsWith('*')) ? 1 : 0,
+      kind: KIND_RANK[r.pathType],
+      constraints: (r.methods.length ? 1 : 0) + Object.keys(r.headers).length,
+    };
+    ranks.set(r, k);
+  }
+  return k;
+}
+
 /** Route precedence: host-specific first, then exact, regex (in spec order), prefix (longest first), then more constraints. */
 export function routeOrder(a: Route, b: Route): number {
-  const hostRank = (r: Route) => (r.hosts.length === 0 ? 2 : r.hosts.some((h) => h.startsWith('*')) ? 1 : 0);
-  const kindRank = { exact: 0, regex: 1, prefix: 2 };
-  const constraints = (r: Route) => (r.methods.length ? 1 : 0) + Object.keys(r.headers).length;
+  const ra = rankOf(a);
+  const rb = rankOf(b);
   return (
-    hostRank(a) - hostRank(b) ||
-    kindRank[a.pathType] - kindRank[b.pathType] ||
+    ra.host - rb.host ||
+    ra.kind - rb.kind ||
     (a.pathType === 'prefix' ? b.path.length - a.path.length : 0) ||
     (a.pathType === 'exact' ? (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : 0) ||
-    constraints(b) - constraints(a) ||
+    rb.constraints - ra.constraints ||
     a.specIndex - b.specIndex
   );
 }
