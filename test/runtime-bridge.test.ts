@@ -170,6 +170,21 @@ describe('bridge configs pass the engines\' own checks', () => {
 });
 
 describe('network mode bridge needs the Docker runtime', () => {
+  it('an HTTP-to-HTTPS redirect names the loopback port the entry is published on, not the port inside the container', () => {
+    const demo = fixtureModel('demo-nginx-gateway');
+    const stateDir = mkdtempSync(join(tmpdir(), 'edgegen-bridge-redirect-'));
+    const layout = layoutStack(demo, { stateDir, basePort: 31000, env: TEST_ENV, network: 'bridge' });
+    const lb = layout.units.find((u) => u.id === 'loadBalancer-1')!;
+    const published = localPlan(demo, { basePort: 31000, stateRoot: stateDir }).bind('loadBalancer', 0, 'https').port;
+    expect(published).not.toBe(demo.loadBalancer!.listen.https);
+    const cfg = lb.files.find((f) => f.path.endsWith('haproxy.cfg'))!.content;
+    expect(cfg).toContain(`http-request redirect location 'https://%[req.hdr(host),field(1,:)]:${published}%[capture.req.uri]' code 301`);
+    // Inside the container HAProxy still listens on the spec's own https port.
+    expect(cfg).toContain(`bind :${demo.loadBalancer!.listen.https} ssl`);
+    // The spec plan (edgegen build) keeps the spec's port.
+    expect(emitHaproxy(demo, specPlan(demo), { instance: 0 })[0].content).not.toContain(`:${published}%`);
+  });
+
   it('library: the process driver refuses network bridge and start: false before writing anything', async () => {
     const root = scratchRoot();
     const opts = { driver: processDriver(), root, specFile: 'x', env: TEST_ENV, bypass: ['gateway' as const] };

@@ -13,6 +13,8 @@ export interface AddressPlan {
   bind(layer: LayerKind, instance: number, port: PortKind): Endpoint;
   /** Address the previous hop uses to reach a layer instance. */
   reach(layer: LayerKind, instance: number, port: PortKind): Endpoint;
+  /** Port clients use for a layer instance's listener (in redirects): the bind port, unless a runtime publishes it elsewhere. */
+  advertise(layer: LayerKind, instance: number, port: PortKind): number;
   service(service: string, instance: number): Endpoint;
   /** Where the engine reads a file named in the spec (certificate, key, static root). */
   file(path: string): string;
@@ -48,6 +50,7 @@ export function specPlan(model: Model): AddressPlan {
   return {
     mode: 'spec',
     bind: (layer, _i, port) => ({ host: bindHost(layer, port), port: layerPort(model, layer, port) }),
+    advertise: (layer, _i, port) => layerPort(model, layer, port),
     reach: (layer, i, port) => ({ host: model[layer]!.settings.hosts?.[i] ?? `${layer.toLowerCase()}-${i + 1}`, port: layerPort(model, layer, port) }),
     service: (name, i) => {
       const inst = servicesByName(model).get(name)!.instances[i];
@@ -88,6 +91,7 @@ export function localPlan(model: Model, opts: LocalPlanOptions): AddressPlan {
   return {
     mode: 'local',
     bind: (layer, i, kind) => get(`${layer}/${i}/${kind}`),
+    advertise: (layer, i, kind) => get(`${layer}/${i}/${kind}`).port,
     reach: (layer, i, kind) => get(`${layer}/${i}/${kind}`),
     service: (name, i) => get(`service/${name}/${i}`),
     file: opts.files ?? ((p) => p),
@@ -162,6 +166,8 @@ export interface BridgePlanOptions {
   stateRoot: string;
   /** Maps spec file paths (certificates, static roots) to local ones. */
   files?: (path: string) => string;
+  /** The host port a listener is published on (what clients use, e.g. in redirects); default: its own port. */
+  published?: (layer: LayerKind, instance: number, port: PortKind) => number;
 }
 
 /**
@@ -174,6 +180,7 @@ export function bridgePlan(model: Model, opts: BridgePlanOptions): AddressPlan {
   return {
     mode: 'local',
     bind: (layer, _i, port) => ({ host: '0.0.0.0', port: layerPort(model, layer, port) }),
+    advertise: (layer, i, port) => opts.published?.(layer, i, port) ?? layerPort(model, layer, port),
     reach: (layer, i, port) => ({ host: names.layer(layer, i), port: layerPort(model, layer, port) }),
     service: (name, i) => {
       const inst = servicesByName(model).get(name)?.instances[i];

@@ -91,7 +91,8 @@ export function layoutStack(model: Model, opts: { stateDir: string; basePort: nu
   const network = opts.network ?? 'host';
   const files = localFiles(model, stateDir);
   const hostPlan = localPlan(model, { basePort: opts.basePort, stateRoot: stateDir, files });
-  const plan = network === 'bridge' ? bridgePlan(model, { stateRoot: stateDir, files }) : hostPlan;
+  // On a bridge network clients reach a listener on its loopback port: redirects name that one.
+  const plan = network === 'bridge' ? bridgePlan(model, { stateRoot: stateDir, files, published: (l, i, k) => hostPlan.bind(l, i, k).port }) : hostPlan;
   const networkName = bridgeNetworkName(model.name);
   const controlToken = randomBytes(16).toString('hex');
   const echoScript = join(projectRoot, 'dist', 'runtime', 'echo-main.js');

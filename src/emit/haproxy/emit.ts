@@ -103,7 +103,7 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
   if (lb.listen.http !== undefined) {
     const lines: HapWord[] = [];
     const redirect = isEntry && tls?.redirectHttp && lb.listen.https !== undefined;
-    const httpsPort = redirect ? plan.bind('loadBalancer', opts.instance, 'https').port : 443;
+    const httpsPort = redirect ? plan.advertise('loadBalancer', opts.instance, 'https') : 443;
     if (redirect) {
       lines.push(httpsPort === 443
         ? w('http-request redirect scheme https code 301')

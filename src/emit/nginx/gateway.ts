@@ -70,7 +70,7 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
       if (gw.listen[kind] === undefined) continue;
       const ep = plan.bind('gateway', instance, kind);
       const flags = [kind === 'https' ? 'ssl' : '', kind === 'https' && !newHttp2 ? 'http2' : '', kind === 'https' && proxyProtocol ? 'proxy_protocol' : '', isDefault ? 'default_server' : ''];
-      const httpsPort = gw.listen.https !== undefined ? plan.bind('gateway', instance, 'https').port : undefined;
+      const httpsPort = gw.listen.https !== undefined ? plan.advertise('gateway', instance, 'https') : undefined;
       const redirect = kind === 'http' && ctx.isEntry && tls?.redirectHttp && httpsPort !== undefined
         ? { port: httpsPort === 443 ? '' : `:${num(httpsPort)}` } : false;
       out.push({

@@ -140,7 +140,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     for (const kind of ['http', 'https'] as const) {
       if (proxy.listen[kind] === undefined) continue;
       const redirect = kind === 'http' && isEntry && tls?.redirectHttp && proxy.listen.https !== undefined
-        ? { port: plan.bind('proxy', opts.instance, 'https').port === 443 ? '' : `:${num(plan.bind('proxy', opts.instance, 'https').port)}` } : false;
+        ? { port: plan.advertise('proxy', opts.instance, 'https') === 443 ? '' : `:${num(plan.advertise('proxy', opts.instance, 'https'))}` } : false;
       servers.push({
         listen: listenFor(kind, isDefault),
         serverNames: names,
