@@ -94,40 +94,36 @@ export function pathKey(m: PathMatch): string {
  * routes by key, regexes against exact paths. Callers still check routeCovers on the candidates.
  */
 export function coverCandidates(routes: Route[]): Map<Route, Route[]> {
-  const match = new Map(routes.map((r) => [r, pathMatch(r)] as const));
-  const byKey = new Map<string, Route[]>();
-  // Regex routes by their literal prefix: an anchored regex matches only paths that start with it.
-  const regexes = new Map<string, { route: Route; re: RegExp }[]>();
+  const add = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  const lengthsOf = (keys: Iterable<string>) => [...new Set([...keys].map((k) => k.length))].sort((x, y) => x - y);
+  // Prefix routes by path; exact and regex routes by key; regex routes also by their literal prefix (an anchored
+  // regex matches only paths that start with it).
   const prefixes = new Map<string, Route[]>();
-  for (const [r, m] of match) {
-    const k = pathKey(m);
-    const list = byKey.get(k);
-    if (list) list.push(r);
-    else byKey.set(k, [r]);
-    if (m.kind === 'prefix') {
-      const same = prefixes.get(m.path);
-      if (same) same.push(r);
-      else prefixes.set(m.path, [r]);
-    }
-    if (m.kind === 'regex') {
-      const same = regexes.get(m.literalPrefix);
-      if (same) same.push({ route: r, re: new RegExp(m.source) });
-      else regexes.set(m.literalPrefix, [{ route: r, re: new RegExp(m.source) }]);
-    }
+  const byKey = new Map<string, Route[]>();
+  const regexes = new Map<string, { route: Route; re: RegExp }[]>();
+  for (const r of routes) {
+    const m = pathMatch(r);
+    if (m.kind === 'prefix') add(prefixes, m.path, r);
+    else add(byKey, pathKey(m), r);
+    if (m.kind === 'regex') add(regexes, m.literalPrefix, { route: r, re: new RegExp(m.source) });
   }
-  // Only the lengths some prefix route has can match.
-  const lengths = [...new Set([...prefixes.keys()].map((p) => p.length))].sort((x, y) => x - y);
-  const headLengths = [...new Set([...regexes.keys()].map((p) => p.length))].sort((x, y) => x - y);
+  // Only the lengths some prefix (or literal prefix) has can match.
+  const prefixLengths = lengthsOf(prefixes.keys());
+  const headLengths = lengthsOf(regexes.keys());
   const out = new Map<Route, Route[]>();
-  for (const [b, mb] of match) {
+  for (const b of routes) {
+    const mb = pathMatch(b);
     const found: Route[] = [];
     const text = mb.kind === 'regex' ? mb.literalPrefix : mb.path;
-    for (const n of lengths) {
+    for (const n of prefixLengths) {
       if (n > text.length) break;
-      const covering = prefixes.get(text.slice(0, n));
-      if (covering) for (const a of covering) found.push(a);
+      for (const a of prefixes.get(text.slice(0, n)) ?? []) found.push(a);
     }
-    if (mb.kind !== 'prefix') found.push(...(byKey.get(pathKey(mb)) ?? []));
+    if (mb.kind !== 'prefix') found.push(...byKey.get(pathKey(mb))!);
     if (mb.kind === 'exact') {
       for (const n of headLengths) {
         if (n > mb.path.length) break;
