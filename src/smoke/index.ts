@@ -11,6 +11,7 @@ import { rateLimitChecks } from './checks/ratelimit.js';
 import { routingChecks } from './checks/routing.js';
 import { staticChecks } from './checks/static.js';
 import { tlsChecks } from './checks/tls.js';
+import { websocketChecks } from './checks/websocket.js';
 import { SmokeContext, type CheckResult } from './context.js';
 
 export type { CheckResult } from './context.js';
@@ -27,7 +28,7 @@ export async function runSmoke(model: Model, state: StackState, driver: Driver, 
   const ctx = new SmokeContext(model, state, driver, env);
   const groups: [CheckGroup, (c: SmokeContext) => Promise<CheckResult[]>][] = [
     ['routing', routingChecks], ['auth', authChecks], ['headers', headerChecks], ['cache', cacheChecks], ['static', staticChecks],
-    ['tls', tlsChecks], ['rate-limit', rateLimitChecks], ['distribution', distributionChecks], ['failover', failoverChecks],
+    ['tls', tlsChecks], ['websocket', websocketChecks], ['rate-limit', rateLimitChecks], ['distribution', distributionChecks], ['failover', failoverChecks],
   ];
   const results: CheckResult[] = [];
   for (const [name, fn] of groups) if (!only || only.includes(name)) results.push(...(await fn(ctx)));

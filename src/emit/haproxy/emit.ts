@@ -1,5 +1,5 @@
 import type { AddressPlan } from '../../model/plan.js';
-import { nextLayer, type Model, type Service } from '../../model/types.js';
+import { nextLayer, type Model, type Route, type Service } from '../../model/types.js';
 import { durationMs } from '../../spec/primitives.js';
 import { EmitError, loadTemplates } from '../text.js';
 import { hstsValue, TLS_PROFILES } from '../tls.js';
@@ -27,6 +27,11 @@ function balanceFor(algorithm: string, hashHeader?: string): HapWord {
   }
 }
 
+/** The longest tunnel (upgraded connection) idle timeout of some routes: HAProxy's, where it cannot tell them apart. */
+function tunnelMs(routes: readonly Route[]): number {
+  return routes.reduce((m, r) => Math.max(m, (r.timeouts as { tunnelMs?: number }).tunnelMs ?? 3_600_000), 1000);
+}
+
 function checkLines(path: string, expect: number): HapWord[] {
   return [w('option httpchk'), w('http-check send meth GET uri', quote(path, 'health path')), w('http-check expect status', num(expect))];
 }
@@ -36,7 +41,8 @@ function serviceBackend(s: Service, model: Model, plan: AddressPlan): Backend {
   const hc = s.healthCheck;
   const lines: HapWord[] = [];
   if (hc) lines.push(...checkLines(hc.path, hc.expectStatus), w('default-server inter', time(hc.intervalMs), 'fall', num(hc.fall), 'rise', num(hc.rise)));
-  lines.push(w('timeout connect', time(s.timeouts.connectMs)), w('timeout server', time(s.timeouts.readMs)), w('retries', num(s.retries)));
+  lines.push(w('timeout connect', time(s.timeouts.connectMs)), w('timeout server', time(s.timeouts.readMs)),
+    w('timeout tunnel', time(tunnelMs(model.routes.filter((r) => r.service === s)))), w('retries', num(s.retries)));
   if (lb.settings.mode === 'http') lines.push(w('http-reuse safe'));
   const servers = s.instances.map((inst) => {
     const ep = plan.service(s.name, inst.index);
@@ -147,7 +153,8 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
       : false,
     mode: s.mode,
     httpMode,
-    timeouts: { connect: ms(s.timeouts.connect), client: ms(s.timeouts.client), server: ms(s.timeouts.server), httpRequest: ms(s.timeouts.httpRequest), queue: ms(s.timeouts.queue), check: ms(s.healthCheck?.timeout ?? '2s') },
+    timeouts: { connect: ms(s.timeouts.connect), client: ms(s.timeouts.client), server: ms(s.timeouts.server), httpRequest: ms(s.timeouts.httpRequest), queue: ms(s.timeouts.queue), check: ms(s.healthCheck?.timeout ?? '2s'),
+      tunnel: time(tunnelMs(model.routes)) },
     retries: num(s.retries),
     redispatch: s.redispatch,
     frontends,

@@ -58,7 +58,9 @@ function forwarding(ctx: Context): HeaderSet {
   const up: HeaderSet = new Map();
   for (const [n, v] of [['Host', '$edgegen_host'], ['X-Real-IP', '$remote_addr'], ['X-Forwarded-For', '$edgegen_forwarded_for'],
     ['X-Forwarded-Proto', '$edgegen_forwarded_proto'], ['X-Forwarded-Host', '$host'], ['X-Forwarded-Port', '$server_port']]) setHeader(up, n, expr(v));
-  setHeader(up, 'Connection', quote(''));
+  // Upgrades (WebSockets) pass; other requests keep the upstream connection alive (see the map in nginx.conf).
+  setHeader(up, 'Upgrade', expr('$http_upgrade'));
+  setHeader(up, 'Connection', expr('$edgegen_connection'));
   const corr = ctx.gw.settings.correlationId;
   if (corr) setHeader(up, corr.header, expr('$edgegen_correlation_id'));
   return up;
