@@ -15,7 +15,7 @@ export interface AtcPredicate {
   /** The regex of a `~` predicate with its Rust meaning, when this reader models it. */
   regex?: RegExp;
 }
-export type AtcExpr = AtcPredicate | { kind: 'and' | 'or'; left: AtcExpr; right: AtcExpr } | { kind: 'not'; expr: AtcExpr };
+export type AtcExpr = AtcPredicate | { kind: 'and'; left: AtcExpr; right: AtcExpr } | { kind: 'or'; left: AtcExpr; right: AtcExpr } | { kind: 'not'; expr: AtcExpr };
 
 /** Field types of the HTTP router schema; `*` stands for any one further dotted name. */
 const HTTP_FIELDS: Record<string, 'String' | 'Int' | 'IpAddr'> = {
@@ -150,7 +150,7 @@ function parse(src: string): AtcExpr {
       break;
     }
     ors.push(cur);
-    return ors.reduce((left, right) => ({ kind: 'and', left, right }));
+    return ors.reduce((left, right): AtcExpr => ({ kind: 'and', left, right }));
   };
 
   const e = expression();
