@@ -1,5 +1,6 @@
 import type { AddressPlan } from '../../model/plan.js';
 import type { Model } from '../../model/types.js';
+import { hstsLayer, hstsValue } from '../tls.js';
 
 /** Kong settings that live outside kong.yaml (listeners, TLS files, DB-less mode), as KEY=value lines for an env file. */
 export function kongEnvironment(model: Model, plan: AddressPlan, instance: number, declarativePath: string): Record<string, string> {
@@ -34,6 +35,8 @@ export function kongEnvironment(model: Model, plan: AddressPlan, instance: numbe
     env.KONG_NGINX_PROXY_PROXY_SSL_TRUSTED_CERTIFICATE = plan.file(model.tls.ca);
     env.KONG_NGINX_PROXY_PROXY_SSL_VERIFY_DEPTH = '3';
   }
+  // Kong has no HSTS setting: the header is an injected add_header in its proxy server block (always: errors too).
+  if (model.tls?.hsts && hstsLayer(model) === 'gateway') env.KONG_NGINX_PROXY_ADD_HEADER = `Strict-Transport-Security "${hstsValue(model.tls.hsts)}" always`;
   if (gw.terminatesTls && model.tls) {
     env.KONG_SSL_CERT = plan.file(model.tls.certificate);
     env.KONG_SSL_CERT_KEY = plan.file(model.tls.key);

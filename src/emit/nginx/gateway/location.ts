@@ -1,6 +1,6 @@
 import type { AddressPlan } from '../../../model/plan.js';
 import type { AnyLayer, CachePolicy, GatewayLayer, Model, Route } from '../../../model/types.js';
-import { hstsValue } from '../../tls.js';
+import { hstsLayer, hstsValue } from '../../tls.js';
 import { escapeRegex, expr, ident, num, quote, regex, time, type NgxArg } from '../quote.js';
 import { cacheFor } from './cache.js';
 import { corsFor, type CorsHeaders, type Header } from './cors.js';
@@ -48,7 +48,7 @@ function answer(ctx: Context, r: Route | undefined, extra: Header[], preflight?:
   if (corr?.echo) setHeader(set, corr.header, expr('$edgegen_correlation_id'));
   for (const [n, v] of [...(preflight ?? (r?.cors ? corsOf(ctx, r).response : [])), ...extra]) setHeader(set, n, v);
   const tls = ctx.model.tls;
-  if (ctx.isEntry && ctx.gw.terminatesTls && tls?.hsts) setHeader(set, 'Strict-Transport-Security', quote(hstsValue(tls.hsts)));
+  if (tls?.hsts && hstsLayer(ctx.model) === 'gateway') setHeader(set, 'Strict-Transport-Security', quote(hstsValue(tls.hsts)));
   const { hide } = responseTransform(r?.responseHeaders, set, ctx.maps);
   return { headers: lines(set), hide };
 }
