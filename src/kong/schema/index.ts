@@ -17,9 +17,11 @@ import { validateRecord } from './engine.js';
 import { migrateFormat, validateGraph } from './declarative.js';
 import { buildModel, type Model } from './model.js';
 import { KONG_SHARED_DICTS } from './plugins.js';
+import type { RouterFlavor } from './routes.js';
 import { type KongSchemaError, formatPath, isRec } from './types.js';
 
 export type { KongSchemaError } from './types.js';
+export type { RouterFlavor } from './routes.js';
 export { BUNDLED_PLUGINS } from './plugins.js';
 
 export interface KongValidateOptions {
@@ -27,6 +29,8 @@ export interface KongValidateOptions {
   dbless?: boolean;
   /** Extra lua_shared_dict names injected via KONG_NGINX_HTTP_LUA_SHARED_DICT (proxy-cache). */
   sharedDicts?: readonly string[];
+  /** kong.conf `router_flavor` (KONG_ROUTER_FLAVOR), default `traditional_compatible` as in Kong 3.9. */
+  routerFlavor?: RouterFlavor;
 }
 
 const models = new Map<string, Model>();
@@ -34,10 +38,11 @@ const models = new Map<string, Model>();
 function model(opts: KongValidateOptions): Model {
   const dbless = opts.dbless ?? true;
   const sharedDicts = [...KONG_SHARED_DICTS, ...(opts.sharedDicts ?? [])];
-  const key = `${dbless}|${sharedDicts.join(',')}`;
+  const routerFlavor = opts.routerFlavor ?? 'traditional_compatible';
+  const key = `${dbless}|${routerFlavor}|${sharedDicts.join(',')}`;
   let m = models.get(key);
   if (!m) {
-    m = buildModel({ dbless, sharedDicts });
+    m = buildModel({ dbless, sharedDicts, routerFlavor });
     models.set(key, m);
   }
   return m;

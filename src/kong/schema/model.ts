@@ -18,7 +18,7 @@ import { defineCheck } from './checks.js';
 import { arr, record, str } from './fields.js';
 import type { PluginOptions, PluginSchema } from './plugin-types.js';
 import { BUNDLED_PLUGINS, pluginSchemas } from './plugins.js';
-import { routes } from './routes.js';
+import { routesEntity, type RouterFlavor } from './routes.js';
 import type { EntityCheck, Field, RecordField, SubSchema } from './types.js';
 import { targets, upstreams } from './upstreams.js';
 
@@ -86,8 +86,9 @@ const unmodelled: EntityCheck = defineCheck(UNMODELLED_COLLECTIONS, (rec) =>
   })),
 );
 
-export function buildModel(o: PluginOptions): Model {
+export function buildModel(o: PluginOptions & { routerFlavor: RouterFlavor }): Model {
   const plugins = pluginSchemas(o);
+  const routes = routesEntity(o.routerFlavor);
   const entities: EntityDef[] = [
     consumers, certificates, services, routes, snis, upstreams, targets, pluginEntity(pluginSubschema(plugins)),
     caCertificates, vaults, keyauthCredentials, jwtSecrets, basicauthCredentials, acls,
