@@ -46,22 +46,38 @@ export function routeExpression(r: Route): string {
   return parts.join(' && ');
 }
 
-/** A static-files prefix the gateway forwards to the proxy: GET and HEAD under it. */
-export function staticExpression(prefix: string): string {
-  return `(http.path ^= ${atcString(prefix)}) && (http.method == "GET" || http.method == "HEAD")`;
+type Entity = Record<string, unknown>;
+
+/** The Kong route of a model route (n routes in all); `stripPath` when Kong itself removes the matched path prefix. */
+export function kongRouteEntity(r: Route, n: number, stripPath: boolean): Entity {
+  return {
+    name: r.name,
+    protocols: ['http', 'https'],
+    expression: routeExpression(r),
+    priority: n - r.order,
+    strip_path: stripPath,
+    preserve_host: true,
+    https_redirect_status_code: 426,
+    request_buffering: true,
+    response_buffering: true,
+  };
 }
 
 /**
- * Priorities for n model routes and the static prefixes: model routes get n - order; static prefixes rank above
- * every route (longest first), as the proxy serves those files whatever route the gateway picked.
+ * Routes for the proxy's static prefixes (GET and HEAD, forwarded untouched and unauthenticated). They rank above
+ * every model route, longest prefix first, as their traditional routes mostly did (two match fields beat a path
+ * alone): a request for a static file never picks up a route's auth or limits on its way to the proxy.
  */
-export function routePriority(r: Route, n: number): number {
-  return n - r.order;
-}
-
-export function staticPriorities(prefixes: readonly string[], n: number): number[] {
-  const byLength = prefixes.map((p, i) => ({ p, i })).sort((a, b) => b.p.length - a.p.length || a.i - b.i);
-  const out = new Array<number>(prefixes.length);
-  byLength.forEach(({ i }, k) => { out[i] = n + prefixes.length - k; });
-  return out;
+export function staticRouteEntities(prefixes: readonly string[], n: number): Entity[] {
+  const rank = prefixes.map((p, i) => ({ p, i })).sort((a, b) => b.p.length - a.p.length || a.i - b.i);
+  const priority = new Array<number>(prefixes.length);
+  rank.forEach(({ i }, k) => { priority[i] = n + prefixes.length - k; });
+  return prefixes.map((p, i) => ({
+    name: `static-${i + 1}`,
+    protocols: ['http', 'https'],
+    expression: `(http.path ^= ${atcString(p)}) && (http.method == ${atcString('GET')} || http.method == ${atcString('HEAD')})`,
+    priority: priority[i],
+    strip_path: false,
+    preserve_host: true,
+  }));
 }
