@@ -1,3 +1,4 @@
+import { chooseRoute } from '../model/routing.js';
 import type { Model, Route } from '../model/types.js';
 
 /**
@@ -61,23 +62,9 @@ export function sampleForRegex(pattern: string): string | undefined {
 
 export interface RequestShape { method: string; host: string; path: string; headers: Record<string, string> }
 
-/** Does a route take this request (the same rules every emitter compiles)? */
-export function routeMatches(r: Route, req: RequestShape): boolean {
-  if (r.methods.length && !r.methods.includes(req.method)) return false;
-  if (r.hosts.length && !r.hosts.some((h) => (h.startsWith('*.') ? req.host.endsWith(h.slice(1)) : req.host.toLowerCase() === h.toLowerCase()))) return false;
-  for (const [name, values] of Object.entries(r.headers)) {
-    const v = Object.entries(req.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-    if (v === undefined || !values.some((x) => x.toLowerCase() === v.toLowerCase())) return false;
-  }
-  const path = req.path.split('?')[0];
-  if (r.pathType === 'exact') return path === r.path;
-  if (r.pathType === 'regex') return new RegExp(r.path).test(path);
-  return path.startsWith(r.path);
-}
-
-/** The route that wins a request in the model's one total order. */
+/** The route that wins a request in the model's one total order (the model's own decision, src/model/routing.ts). */
 export function winningRoute(model: Model, req: RequestShape): Route | undefined {
-  return model.routes.find((r) => routeMatches(r, req));
+  return chooseRoute(model.routes, { ...req, host: req.host.split(':')[0], path: req.path.split('?')[0] });
 }
 
 /** A request that the route matches, with a unique suffix when the path allows one. */

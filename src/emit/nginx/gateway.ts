@@ -1,14 +1,15 @@
 import type { AddressPlan } from '../../model/plan.js';
 import { nextLayer, type Model } from '../../model/types.js';
 import type { Env } from '../kong/secrets.js';
-import { EmitError, loadTemplates } from '../text.js';
+import { EmitError, loadTemplates, TextBlock } from '../text.js';
 import { TLS_PROFILES } from '../tls.js';
 import { CACHE_STATUS_MAP, sizeArg } from './gateway/cache.js';
 import { preflightMaps } from './gateway/cors.js';
-import { JSON_TYPE, NOT_FOUND, routeLocation, staticLocation, type Context, type LocationView } from './gateway/location.js';
+import { noRouteLocation, routeLocation, staticLocation, type Context, type LocationView } from './gateway/location.js';
 import { forwardingMaps, trustedProxies, upstreams } from './gateway/network.js';
 import { WINDOWS, windowsOf, zoneKey } from './gateway/rate.js';
-import { conditions, locationGroups, matchFor, negate, serverGroups } from './gateway/routing.js';
+import { serverPlans } from '../../model/routing.js';
+import { dispatchText, namedLocation, slotMatch, splitSlot, triedRoutes } from './slots.js';
 import { credentialsModule, gatewayScript } from './gateway/script.js';
 import { headerVar, type MapBlock } from './gateway/values.js';
 import { http2Directive } from './proxy.js';
@@ -49,23 +50,21 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
     : false;
   const statics = ctx.next ? (model.proxy?.settings.static ?? []).map((st) => staticLocation(ctx, st.prefix)) : [];
   const out = [];
-  for (const group of serverGroups(model.routes)) {
-    const isDefault = group.names.length === 0;
+  for (const server of serverPlans(model.routes).servers) {
+    const isDefault = server.host === undefined;
     const locations: LocationView[] = [];
-    const named: LocationView[] = [];
-    let code = 460;
-    for (const { primary, others } of locationGroups(group.routes)) {
-      const loc = routeLocation(ctx, primary, matchFor(primary), conditions(primary).map(negate));
-      for (const r of others) {
-        const target = `@${ident(`edgegen_${r.id}`)}` as NgxArg;
-        loc.dispatch.push({ code: num(code++), target, failing: conditions(r).map(negate) });
-        named.push(routeLocation(ctx, r, target, []));
-      }
-      locations.push(loc);
+    const memo = new Map<string, readonly NgxArg[]>();
+    for (const slot of server.slots) {
+      const { tried, served } = splitSlot(slot);
+      const text = dispatchText(tried, '            ', memo);
+      const dispatch = text ? new TextBlock(text.slice(0, -1), tried.length * 4) : false;
+      const match = slotMatch(slot);
+      locations.push(served ? { ...routeLocation(ctx, served, match, []), dispatch } : noRouteLocation(ctx, slot.path, match, dispatch));
     }
+    const named = [...triedRoutes(server.slots, new Set())].sort((a, b) => a.order - b.order)
+      .map((r) => routeLocation(ctx, r, namedLocation(r), []));
     locations.push(...statics);
     const refused = [...locations, ...named].flatMap((l) => (l.refused ? [l.refused] : []));
-    const hasRoot = group.routes.some((r) => r.pathType === 'prefix' && r.path === '/');
     for (const kind of ['http', 'https'] as const) {
       if (gw.listen[kind] === undefined) continue;
       const ep = plan.bind('gateway', instance, kind);
@@ -75,9 +74,9 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
         ? { port: httpsPort === 443 ? '' : `:${num(httpsPort)}` } : false;
       out.push({
         listen: [hostPort(ep.host, ep.port), ...flags.filter(Boolean)].join(' '),
-        serverNames: isDefault ? '_' : group.names.map((n) => quote(n, 'route host')).join(' '),
+        serverNames: isDefault ? '_' : quote(server.host!, 'route host'),
         http2: kind === 'https' && newHttp2, tls: kind === 'https' ? tlsBlock : false, redirect,
-        locations, named, refused, fallback: hasRoot ? false : { body: NOT_FOUND, json: JSON_TYPE },
+        locations, named, refused,
       });
     }
   }

@@ -4,7 +4,8 @@ import { hstsValue, TLS_PROFILES } from '../tls.js';
 import { loadTemplates } from '../text.js';
 import type { LayerFile } from '../files.js';
 import { RouteLocations, ttlMs } from './proxy/routes.js';
-import { byLocation, headerVar, locationKey } from './proxy/routing.js';
+import { serverPlans, slotKey } from '../../model/routing.js';
+import { headerVar, triedRoutes } from './slots.js';
 import { upstreamsBlock } from './proxy/upstream.js';
 import { expr, hostPort, ident, num, quote, time, type NgxArg } from './quote.js';
 
@@ -23,15 +24,9 @@ export interface NginxProxyOptions {
   user?: string;
 }
 
-/** The groups of `byKey` whose key is not in `excluded`, in order. */
-function without<T>(byKey: Map<string, T>, excluded: Set<string>): T[] {
-  const out: T[] = [];
-  byKey.forEach((v, k) => { if (!excluded.has(k)) out.push(v); });
-  return out;
-}
-
 /** Include file (next to nginx.conf; nginx resolves relative includes against the config's directory). */
 export const SHARED_ROUTES = 'edgegen-shared-routes.conf';
+export const SHARED_NAMED = 'edgegen-shared-named.conf';
 
 /** nginx.conf for the proxy layer (TLS, routing to service upstreams, cache, static files, headers) and its include file. */
 export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxyOptions): LayerFile[] {
@@ -69,29 +64,6 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
   const requestIdHeader = model.gateway?.settings.correlationId?.header ?? 'X-Request-ID';
   const locations = new RouteLocations(model, plan, securityHeaders);
 
-  // Group routes by host set: one server per set, hostless routes go to every server.
-  const hostSets = new Map<string, { names: string[]; own: Route[] }>();
-  for (const r of model.routes) {
-    if (!r.hosts.length) continue;
-    const names = [...r.hosts].sort();
-    const set = hostSets.get(names.join(' '));
-    if (set) set.own.push(r);
-    else hostSets.set(names.join(' '), { names, own: [r] });
-  }
-  const serverGroups = [...hostSets.values(), { names: [] as string[], own: [] as Route[] }];
-  let position: Map<Route, number> | undefined;
-  const at = (r: Route) => (position ??= new Map(model.routes.map((x, i) => [x, i]))).get(r)!;
-  const inSpecOrder = (routes: Route[]) => routes.sort((a, b) => at(a) - at(b));
-  /** Two lists of routes, each in spec order, as one. */
-  const merge = (a: Route[], b: Route[]) => {
-    if (!a.length || !b.length) return a.length ? a : b;
-    const out: Route[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < a.length && j < b.length) out.push(at(a[i]) < at(b[j]) ? a[i++] : b[j++]);
-    return out.concat(a.slice(i), b.slice(j));
-  };
-
   const listenFor = (kind: 'http' | 'https', isDefault: boolean): NgxArg[] => {
     const out: NgxArg[] = [];
     for (const p of [kind]) {
@@ -107,16 +79,13 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       protocols: TLS_PROFILES[tls.profile].protocols.join(' '), ciphers: TLS_PROFILES[tls.profile].ciphers ? quote(TLS_PROFILES[tls.profile].ciphers) : false }
     : false;
 
-  // Hostless routes are written once to an include file that every server shares. A host whose own route takes a
-  // hostless location gets that location merged inline and includes a variant without it (one variant per set of
-  // taken locations, so many hosts overriding the same paths stay linear).
+  // One server per route host (host-less routes join every server), then the default server. At scale the default
+  // server's slots are written once to include files that every server shares: a host server includes a variant
+  // without the slots its own routes reach (one variant per such set of slots, so many hosts stay linear), and the
+  // named locations of host-less routes live in one include of their own.
+  const { byDefault, servers: plans } = serverPlans(model.routes);
   const hostless = model.routes.filter((r) => r.hosts.length === 0);
-  const sharedByKey = byLocation(hostless);
-  const sharedKeys = new Set(sharedByKey.keys());
-  const hasFallback = !hostless.some((r) => r.pathType === 'prefix' && r.path === '/');
-  if (hasFallback) sharedKeys.add('prefix:/');
-  // Only worth it at scale: small specs stay in one readable file.
-  const useInclude = serverGroups.length > 1 && hostless.length >= 16;
+  const useInclude = plans.length > 1 && hostless.length >= 16;
   const includes = new Map<string, { file: string; excluded: Set<string> }>();
   const includeFor = (excluded: Set<string>) => {
     const key = [...excluded].sort().join('\n');
@@ -124,18 +93,23 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     return includes.get(key)!.file;
   };
   if (useInclude) includeFor(new Set());
+  const sharedNamed = new Set<Route>();
+  if (useInclude) {
+    triedRoutes(byDefault, sharedNamed);
+    for (const p of plans) for (const r of triedRoutes(p.slots.filter((sl) => !sl.shared), new Set())) if (!r.hosts.length) sharedNamed.add(r);
+  }
   const servers = [];
-  for (const group of serverGroups) {
-    const isDefault = group.names.length === 0;
-    const names = isDefault ? '_' : group.names.map((n) => quote(n, 'route host')).join(' ');
+  for (const plan_ of plans) {
+    const isDefault = plan_.host === undefined;
+    const names = isDefault ? '_' : quote(plan_.host!, 'route host');
     let routes;
-    let include: NgxArg | false = false;
-    if (!useInclude) routes = locations.block(byLocation(merge(group.own, hostless)).values(), true, true);
-    else {
-      const taken = new Set(group.own.map(locationKey).filter((k) => sharedKeys.has(k)));
-      const merged = [...group.own, ...inSpecOrder([...taken].flatMap((k) => sharedByKey.get(k) ?? []))];
-      routes = locations.block(byLocation(merged).values(), false, false);
-      include = quote(includeFor(taken), 'include');
+    let include: NgxArg[] = [];
+    if (!useInclude) {
+      routes = locations.block(plan_.slots, true, triedRoutes(plan_.slots, new Set()));
+    } else {
+      const own = plan_.slots.filter((sl) => !sl.shared);
+      routes = locations.block(own, false, [...triedRoutes(own, new Set())].filter((r) => !sharedNamed.has(r)));
+      include = [quote(includeFor(new Set(own.map((sl) => slotKey(sl.kind, sl.path)))), 'include'), quote(SHARED_NAMED, 'include')];
     }
     for (const kind of ['http', 'https'] as const) {
       if (proxy.listen[kind] === undefined) continue;
@@ -201,7 +175,12 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
   for (const { file, excluded } of includes.values()) {
     files.push({ path: file, content: render('shared-routes.conf', {
       header: `generated by edgegen from ${model.source}: routes without hosts, included by the servers of nginx.conf`,
-      routes: locations.block(without(sharedByKey, excluded), true, !excluded.has('prefix:/')) }) });
+      routes: locations.block(byDefault.filter((sl) => !excluded.has(slotKey(sl.kind, sl.path))), true) }) });
+  }
+  if (useInclude) {
+    files.push({ path: SHARED_NAMED, content: render('shared-routes.conf', {
+      header: `generated by edgegen from ${model.source}: named locations of routes without hosts, included by the servers of nginx.conf`,
+      routes: locations.block([], false, [...sharedNamed].sort((a, b) => a.order - b.order)) }) });
   }
   return files;
 }

@@ -1,5 +1,6 @@
 import type { AddressPlan } from '../../../model/plan.js';
 import type { AnyLayer, CachePolicy, GatewayLayer, Model, Route } from '../../../model/types.js';
+import type { TextBlock } from '../../text.js';
 import { hstsLayer, hstsValue } from '../../tls.js';
 import { escapeRegex, expr, ident, num, quote, regex, time, type NgxArg } from '../quote.js';
 import { cacheFor } from './cache.js';
@@ -118,7 +119,7 @@ export function routeLocation(ctx: Context, r: Route, match: NgxArg, guards: Ngx
   const main = answer(ctx, r, [...(rl?.headers ?? []), ...(cache ? [cache.status] : [])]);
   return {
     comment: `route ${r.name} -> ${ctx.next ? `${ctx.next.kind} layer` : `service ${r.service.name}`}`,
-    match, dispatch: [] as { code: NgxArg; target: NgxArg; failing: NgxArg[] }[], guards, notFound: NOT_FOUND, json: JSON_TYPE, sets,
+    match, dispatch: false as TextBlock | false, noRoute: false, guards, notFound: NOT_FOUND, json: JSON_TYPE, sets,
     preflight: r.cors ? answer(ctx, r, [], corsOf(ctx, r).preflight).headers : false,
     auth: a ? { denied: answer(ctx, r, [['WWW-Authenticate', expr('$edgegen_auth_challenge')]]).headers, failed: answer(ctx, r, []).headers } : false,
     after, rewrite: rewriteOf(ctx, r), limits: rl?.limits ?? [],
@@ -132,11 +133,22 @@ export function routeLocation(ctx: Context, r: Route, match: NgxArg, guards: Ngx
   };
 }
 
+/** A slot no route takes (beyond those tried first): Kong's 404. */
+export function noRouteLocation(ctx: Context, path: string, match: NgxArg, dispatch: TextBlock | false): LocationView {
+  const none = { pass: '' as NgxArg, setHeaders: [], ssl: false as const, hide: [], connectTimeout: '' as NgxArg, sendTimeout: '' as NgxArg,
+    readTimeout: '' as NgxArg, tries: '' as NgxArg, cache: false as const };
+  return {
+    comment: `${path}: no route takes what ${dispatch ? 'the routes tried here leave' : 'lands here'}`, match, dispatch, noRoute: true,
+    notFound: NOT_FOUND, json: JSON_TYPE, guards: [], sets: [], preflight: false, auth: false, after: [], rewrite: [], limits: [], refused: false,
+    proxy: none as unknown as LocationView['proxy'], headers: [],
+  };
+}
+
 /** A static prefix of the proxy layer: forwarded as Kong's proxy-static route does (GET and HEAD, no route policies). */
 export function staticLocation(ctx: Context, prefix: string): LocationView {
   return {
     comment: `static files under ${prefix}: served by the proxy layer, GET and HEAD only, no route policies (as in Kong)`,
-    match: `^~ ${quote(prefix, 'static prefix')}` as NgxArg, dispatch: [], notFound: NOT_FOUND, json: JSON_TYPE,
+    match: `^~ ${quote(prefix, 'static prefix')}` as NgxArg, dispatch: false, noRoute: false, notFound: NOT_FOUND, json: JSON_TYPE,
     guards: [`$request_method !~ ${regex('^(GET|HEAD)$')}` as NgxArg],
     sets: [], preflight: false, auth: false, after: [], rewrite: [], limits: [], refused: false,
     proxy: { pass: passTo(ctx, undefined), setHeaders: lines(forwarding(ctx)), ssl: ssl(ctx, undefined), hide: [],

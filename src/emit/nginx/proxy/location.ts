@@ -7,9 +7,6 @@ import type { NgxArg } from '../quote.js';
  * the rest is fixed text.
  */
 
-/** A route that shares its location with others: jumped to (error_page with a private status code) when all its tests hold. */
-export interface Dispatch { code: NgxArg; target: NgxArg; tests: readonly NgxArg[]; variable: NgxArg; append: NgxArg; all: NgxArg }
-
 export interface CacheDirectives { key: NgxArg; methods: NgxArg; statuses: NgxArg; ttl: NgxArg }
 
 /** What proxies a request upstream; routes with the same service, timeouts and cache policy share one (and its text). */
@@ -27,8 +24,10 @@ export interface Location {
   /** Free text after "#" (route and service names, a static prefix), already tidy(). */
   comment: string;
   match: NgxArg;
-  dispatch: readonly Dispatch[];
-  guards: readonly NgxArg[];
+  /** Routes tried before the one served here, as rewrite-phase lines (slots.ts dispatchText); values: their count. */
+  dispatch: { text: string; values: number };
+  /** No route takes what the tried ones leave: the JSON 404. */
+  noRoute: boolean;
   static: { root: NgxArg; expires: NgxArg | false } | false;
   /** Before proxy_pass. */
   rewrite: readonly NgxArg[];
@@ -46,11 +45,6 @@ export function tidy(text: string): string {
 const I1 = '            ';
 const I2 = '                ';
 const NO_ROUTE = `return 404 '{"message":"no route matched"}';\n`;
-const FALLBACK = `
-        location / {
-${I1}default_type application/json;
-${I1}${NO_ROUTE}        }
-`;
 const CACHE_FIXED = `${I1}proxy_cache_lock on;\n${I1}proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;\n`;
 
 const proxyTexts = new WeakMap<ProxyDirectives, string>();
@@ -82,12 +76,8 @@ function headersText(headers: readonly NgxArg[]): string {
 
 function text(l: Location): string {
   let s = `\n        # ${l.comment}\n        location ${l.match} {\n`;
-  for (const d of l.dispatch) {
-    s += `${I1}error_page ${d.code} = ${d.target};\n${I1}set ${d.variable} "";\n`;
-    for (const t of d.tests) s += `${I1}if (${t}) {\n${I2}set ${d.variable} ${d.append};\n${I1}}\n`;
-    s += `${I1}if (${d.variable} = ${d.all}) {\n${I2}return ${d.code};\n${I1}}\n`;
-  }
-  for (const g of l.guards) s += `${I1}if (${g}) {\n${I2}${NO_ROUTE}${I1}}\n`;
+  s += l.dispatch.text;
+  if (l.noRoute) s += `${I1}default_type application/json;\n${I1}${NO_ROUTE}`;
   if (l.static) {
     s += `${I1}root ${l.static.root};\n${I1}try_files $uri =404;\n`;
     if (l.static.expires) s += `${I1}expires ${l.static.expires};\n`;
@@ -104,27 +94,23 @@ function text(l: Location): string {
  * MAX_VIEW_VALUES cap of text.ts where it was.
  */
 function valueCount(l: Location): number {
-  let n = 4 + (l.static ? 3 : 1) + 1 + l.guards.length + 1 + l.headers.length;
-  for (const d of l.dispatch) n += 7 + d.tests.length;
+  let n = 4 + (l.static ? 3 : 1) + 1 + l.dispatch.values + 1 + l.headers.length;
   if (l.proxy) n += 8 + l.rewrite.length + (l.proxy.cache ? 5 : 1);
   else n += 1;
   return n;
 }
 
-/** The locations of one server (or include file): its locations, then its named locations, then maybe a JSON 404. */
+/** The locations of one server (or include file), in the order added. */
 export class LocationsWriter {
-  private readonly main: string[] = [];
-  private readonly named: string[] = [];
+  private readonly parts: string[] = [];
   private values = 2;
 
-  add(l: Location, named = false): void {
-    (named ? this.named : this.main).push(text(l));
+  add(l: Location): void {
+    this.parts.push(text(l));
     this.values += valueCount(l);
   }
 
-  /** With `fallback`, everything no location matches gets the JSON 404 (servers without a route for "/"). */
-  block(fallback: boolean): TextBlock {
-    const text = this.main.concat(this.named, fallback ? [FALLBACK] : []).join('');
-    return new TextBlock(text, this.values + (fallback ? 2 : 1));
+  block(): TextBlock {
+    return new TextBlock(this.parts.join(''), this.values + 1);
   }
 }

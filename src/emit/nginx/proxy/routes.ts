@@ -2,8 +2,9 @@ import type { AddressPlan } from '../../../model/plan.js';
 import type { CachePolicy, Model, ProxyLayer, Route, Service } from '../../../model/types.js';
 import type { TextBlock } from '../../text.js';
 import { escapeRegex, expr, ident, num, quote, regex, time, type NgxArg } from '../quote.js';
-import { LocationsWriter, tidy, type Dispatch, type Location, type ProxyDirectives } from './location.js';
-import { conditions, headerVar, matchFor, negate, RegexReach } from './routing.js';
+import type { PathSlot } from '../../../model/routing.js';
+import { dispatchText, headerVar, namedLocation, slotMatch, splitSlot } from '../slots.js';
+import { LocationsWriter, tidy, type Location, type ProxyDirectives } from './location.js';
 
 export function ttlMs(d: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(d)!;
@@ -16,6 +17,8 @@ function cacheKey(parts: string[]): NgxArg {
 }
 
 const NONE: readonly never[] = [];
+const NO_DISPATCH = { text: '', values: 0 };
+const I1 = '            ';
 
 interface CacheParts { id: number; headers: readonly NgxArg[]; directives?: ProxyDirectives['cache'] }
 interface ServiceParts {
@@ -32,7 +35,6 @@ interface ServiceParts {
  * thousand services): a service's proxy_pass, the directives for one service, timeouts and cache policy, method tests.
  */
 export class RouteLocations {
-  private readonly regexes: RegexReach;
   private readonly services = new Map<Service, ServiceParts>();
   private readonly times = new Map<number, NgxArg>();
   private readonly caches = new Map<CachePolicy, CacheParts>();
@@ -40,42 +42,25 @@ export class RouteLocations {
   private readonly settings: ProxyLayer['settings'];
 
   constructor(model: Model, private readonly plan: AddressPlan, private readonly securityHeaders: NgxArg[]) {
-    this.regexes = new RegexReach(model.routes);
     this.settings = model.proxy!.settings;
   }
 
-  /**
-   * Location blocks for routes that share a server, grouped by location (byLocation): one location per path,
-   * method/header variants dispatched to named locations.
-   */
-  block(byLocation: Iterable<Route[]>, withStatic: boolean, withFallback: boolean): TextBlock {
+  /** The locations of a server's slots, its static locations, then the named locations `named` (routes the slots jump to). */
+  block(slots: Iterable<PathSlot>, withStatic: boolean, named: Iterable<Route> = NONE): TextBlock {
     const out = new LocationsWriter();
-    let code = 460;
-    let hasRoot = false;
-    for (const rs of byLocation) {
-      const last = rs[rs.length - 1];
-      if (last.pathType === 'prefix' && last.path === '/') hasRoot = true;
-      const primary = this.locationFor(last);
-      const guards = conditions(last, this.tests);
-      if (guards.length) primary.guards = guards.map(negate);
-      const dispatch: Dispatch[] = [];
-      for (let i = 0; i < rs.length - 1; i++) {
-        // A variant is picked when all its conditions hold (nginx has no AND: each true test appends a mark to a variable).
-        const name = `@${rs[i].id}`;
-        const tests = conditions(rs[i], this.tests);
-        dispatch.push({ code: num(code), target: ident(name), tests, variable: `$edgegen_match_${code}` as NgxArg,
-          append: expr(`\${edgegen_match_${code}}1`), all: expr('1'.repeat(tests.length)) });
-        out.add(this.locationFor(rs[i], name), true);
-        code++;
-      }
-      if (dispatch.length) primary.dispatch = dispatch;
-      out.add(primary);
+    for (const slot of slots) {
+      const { tried, served } = splitSlot(slot);
+      const dispatch = { text: dispatchText(tried, I1, this.tests), values: tried.length * 4 };
+      const match = slotMatch(slot);
+      if (served) out.add({ ...this.locationFor(served, match), dispatch });
+      else out.add({ comment: tidy(`${slot.path}: no route takes what ${tried.length ? 'the routes tried here leave' : 'lands here'}`), match,
+        dispatch, noRoute: true, static: false, rewrite: NONE, proxy: false, headers: NONE });
     }
     for (const st of withStatic ? this.settings.static : []) {
       out.add({
         comment: tidy(`static files under ${st.prefix}`),
         match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
-        dispatch: NONE, guards: NONE,
+        dispatch: NO_DISPATCH, noRoute: false,
         // immutable: one Cache-Control with max-age and immutable; otherwise nginx's expires sets Expires and max-age.
         static: { root: quote(this.plan.file(st.root), 'static root'), expires: st.immutable ? false : time(ttlMs(st.expires)) },
         rewrite: NONE,
@@ -83,10 +68,11 @@ export class RouteLocations {
         headers: [...this.securityHeaders, ...(st.immutable ? [`Cache-Control ${quote(`public, max-age=${ttlMs(st.expires) / 1000}, immutable`)}` as NgxArg] : [])],
       });
     }
-    return out.block(withFallback && !hasRoot);
+    for (const r of [...named].sort((a, b) => a.order - b.order)) out.add(this.locationFor(r, namedLocation(r)));
+    return out.block();
   }
 
-  private locationFor(r: Route, named?: string): Location {
+  private locationFor(r: Route, match: NgxArg): Location {
     let rewrite: readonly NgxArg[] = NONE;
     if (r.pathType !== 'regex' && (r.stripPrefix || r.rewrite)) {
       const base = r.path.replace(/\/$/, '');
@@ -96,10 +82,9 @@ export class RouteLocations {
       rewrite = [`${pattern} ${expr(`${to}/$1`)}` as NgxArg];
     }
     const policy = r.cache?.layer === 'proxy' ? r.cache.policy : undefined;
-    const match = named ? ident(named) : matchFor(r, this.regexes);
     const svc = this.serviceFor(r.service);
     const cache = policy && this.cacheFor(policy);
-    return { comment: `route ${r.name}${svc.comment}`, match, dispatch: NONE, guards: NONE, static: false, rewrite,
+    return { comment: `route ${r.name}${svc.comment}`, match, dispatch: NO_DISPATCH, noRoute: false, static: false, rewrite,
       proxy: this.proxyFor(r, svc, cache, policy), headers: cache ? cache.headers : NONE };
   }
 
