@@ -1,6 +1,8 @@
 // The Kong schema checker under router_flavor `expressions` (routes.lua, routes_subschemas.lua, ATC router 1.6.2):
 // `expression` and `priority` exist only there, and an expression must parse and type-check.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { regexProblem } from '../src/spec/references.js';
 import { validateKongConfig } from '../src/kong/schema/index.js';
 import { parseAtc } from '../src/kong/schema/atc.js';
 import { rustRegex } from '../src/kong/schema/rust-regex.js';
@@ -63,5 +65,25 @@ describe('Rust regex reading', () => {
     expect(matches('^/\\d$', '/\u0663')).toBe(true); // Unicode digits
     expect(rustRegex('^/a{')).toEqual({ error: expect.stringContaining('counted repetition') });
     expect(rustRegex('^/(?i)a')).toEqual({ unsupported: 'inline flags' });
+  });
+});
+
+describe('spec regexes mean the same to Kong (Rust) as to the model (JavaScript)', () => {
+  // The constructs docs/kong-routing.md lists as read differently are left out: letter escapes other than
+  // \d \D \w \W \s \S \b \B, "[" inside a class, class set operations, a class starting with "]", a lone "{".
+  const ATOMS = ['a', 'b', '/', '0', '9', '.', '[0-9]', '[^/]', '[a-z]', '\\d', '\\w', '\\.', '\\/', '(', ')', '|', '*', '+', '?',
+    '{2}', '{1,3}', '-', '_', '~', ':', '=', '!', '@', '&', ',', '[a-]', '[-a]', '\\-', '$', '^', '\\s', '[\\d/]', '(?:', '\\b'];
+  it('for ASCII paths, on random regexes the spec accepts', () => {
+    let compared = 0;
+    fc.assert(fc.property(fc.array(fc.constantFrom(...ATOMS), { minLength: 1, maxLength: 6 }), fc.array(fc.stringMatching(/^[ab\/09.\-_x]{0,8}$/), { minLength: 20, maxLength: 20 }), (atoms, paths) => {
+      const source = `^/${atoms.join('')}`;
+      if (regexProblem(source)) return;
+      const rust = rustRegex(source);
+      if (!('re' in rust)) throw new Error(`${source}: ${JSON.stringify(rust)}`);
+      const js = new RegExp(source);
+      for (const p of paths) expect(rust.re.test(`/${p}`), `${source} on /${p}`).toBe(js.test(`/${p}`));
+      compared++;
+    }), { numRuns: 3000 });
+    expect(compared).toBeGreaterThan(1000);
   });
 });
