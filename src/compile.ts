@@ -2,6 +2,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { emitHaproxy } from './emit/haproxy/emit.js';
 import { emitKong } from './emit/kong/emit.js';
 import { envFile, kongEnvironment } from './emit/kong/env.js';
+import { KONG_ROUTER_FLAVOR } from './emit/kong/routes.js';
 import type { Env } from './emit/kong/secrets.js';
 import { emitNginxProxy } from './emit/nginx/proxy.js';
 import { emitNginxGateway, nginxGatewayProblems } from './emit/nginx/gateway.js';
@@ -79,7 +80,7 @@ export function emitAll(model: Model, plan: AddressPlan, env: Env, instance = 0)
   else if (model.gateway) {
     const kong = emitKong(model, plan, env);
     // Self-check against Kong 3.9's rules (on the data; the tests also check the serialized text): an emitter bug must never reach a gateway.
-    const problems = validateKongConfig(kong.config);
+    const problems = validateKongConfig(kong.config, { routerFlavor: KONG_ROUTER_FLAVOR });
     if (problems.length) throw new EmitError(`emitted kong.yaml breaks Kong 3.9 rules (an edgegen bug, please report it): ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     files.push({ path: 'kong/kong.yaml', content: kong.yaml, mode: kong.holdsSecrets ? 0o600 : 0o644 });
     const vars = kongEnvironment(model, plan, instance, '/kong/declarative/kong.yaml');

@@ -1,6 +1,7 @@
 import type { AddressPlan } from '../../model/plan.js';
-import { nextLayer, type Model, type Route, type Service } from '../../model/types.js';
+import { nextLayer, type Model, type Service } from '../../model/types.js';
 import { globalPlugins, routePlugins } from './plugins.js';
+import { kongRouteEntity, staticRouteEntities } from './routes.js';
 import { resolveSecret, type Env } from './secrets.js';
 import { writeKongYaml } from './yaml-writer.js';
 
@@ -13,12 +14,6 @@ export interface KongOutput {
   holdsSecrets: boolean;
   /** The declarative config as data (what the yaml text serializes). */
   config: Record<string, unknown>;
-}
-
-function kongPath(r: Route): string {
-  if (r.pathType === 'prefix') return r.path;
-  if (r.pathType === 'exact') return `~${r.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-  return `~${r.path.slice(1)}`;
 }
 
 /** Kong declarative config for the gateway layer, built as data and serialized by the data writer (same bytes as the yaml package). */
@@ -95,20 +90,8 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
       services.push(svc);
       serviceByName.set(svcName, svc);
     }
-    const route: Entity = {
-      name: r.name,
-      protocols: ['http', 'https'],
-      paths: [kongPath(r)],
-      strip_path: Boolean(rewrites),
-      preserve_host: true,
-      regex_priority: r.pathType === 'prefix' ? 0 : n - r.order,
-      https_redirect_status_code: 426,
-      request_buffering: true,
-      response_buffering: true,
-    };
-    if (r.hosts.length) route.hosts = r.hosts;
-    if (r.methods.length) route.methods = r.methods;
-    if (Object.keys(r.headers).length) route.headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    // Kong chooses as the model does: an expression with every condition, priority from the model's order (routes.ts).
+    const route = kongRouteEntity(r, n, Boolean(rewrites));
     const plugins = routePlugins(r, pluginMemo);
     if (plugins.length) route.plugins = plugins;
     (svc.routes as Entity[]).push(route);
@@ -122,7 +105,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
       protocol: gw.upstreamTls ? 'https' : 'http',
       host: proxyPool,
       port: gw.upstreamTls ? next!.listen.https! : next!.listen.http!,
-      routes: statics.map((st, i) => ({ name: `static-${i + 1}`, protocols: ['http', 'https'], paths: [st.prefix], strip_path: false, preserve_host: true, methods: ['GET', 'HEAD'] })),
+      routes: staticRouteEntities(statics.map((st) => st.prefix), n),
     });
   }
 

@@ -1,5 +1,6 @@
 import type { AddressPlan } from '../../model/plan.js';
 import type { Model } from '../../model/types.js';
+import { KONG_ROUTER_FLAVOR } from './routes.js';
 import { hstsLayer, hstsValue } from '../tls.js';
 
 /** Kong settings that live outside kong.yaml (listeners, TLS files, DB-less mode), as KEY=value lines for an env file. */
@@ -19,6 +20,8 @@ export function kongEnvironment(model: Model, plan: AddressPlan, instance: numbe
   const env: Record<string, string> = {
     KONG_DATABASE: 'off',
     KONG_DECLARATIVE_CONFIG: declarativePath,
+    // Route expressions with explicit priorities: Kong's choice is the model's route order (routes.ts).
+    KONG_ROUTER_FLAVOR: KONG_ROUTER_FLAVOR,
     KONG_PROXY_LISTEN: listen.join(', '),
     KONG_ADMIN_LISTEN: 'off',
     KONG_STATUS_LISTEN: `${status.host}:${status.port}`,
