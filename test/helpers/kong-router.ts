@@ -21,8 +21,18 @@ interface Matcher { name: string; id: string; priority: bigint; expr: AtcExpr }
 
 /** The name of the route Kong picks for `req`, or undefined (Kong answers 404 "no Route matched"). */
 export function kongRoute(kongYamlText: string, req: KongRequest, flavor: string = KONG_ROUTER_FLAVOR): string | undefined {
-  return kongRouter(kongYamlText, flavor)(req);
+  const key = `${flavor}\n${kongYamlText}`;
+  let router = recent.get(key);
+  if (!router) {
+    router = kongRouter(kongYamlText, flavor);
+    if (recent.size >= 8) recent.delete(recent.keys().next().value!);
+    recent.set(key, router);
+  }
+  return router(req);
 }
+
+/** Routers of the last few kong.yaml texts: callers ask many requests of one file. */
+const recent = new Map<string, (req: KongRequest) => string | undefined>();
 
 /** The router of one kong.yaml, built once for many requests. */
 export function kongRouter(kongYamlText: string, flavor: string = KONG_ROUTER_FLAVOR): (req: KongRequest) => string | undefined {
