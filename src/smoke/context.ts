@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
 import { resolveSecret, type Env } from '../emit/kong/secrets.js';
 import type { Model, Route } from '../model/types.js';
 import type { Driver } from '../runtime/driver.js';
@@ -22,12 +23,36 @@ export interface CheckResult {
 
 export interface SmokeConsumer { name: string; key?: string; jwt?: { key: string; secret: string; algorithm: string } }
 
+/** The address ordinary checks send from (what a client on this machine is by default). */
+export const CLIENT = '127.0.0.1';
+/** A second loopback client: per-IP limit probes spend its budget, never the one the other checks use. */
+export const LIMIT_PROBE_CLIENT = '127.0.0.2';
+/** Further loopback clients, each with a fresh per-IP budget, for checks that find 127.0.0.1's budget spent. */
+const SPARE_CLIENTS = Array.from({ length: 40 }, (_, i) => `127.0.0.${i + 3}`);
+
+/** Can this machine send from another loopback address (Linux: the whole 127.0.0.0/8 is local)? */
+export function canBind(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(0, address, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Is the route's limit counted per client address (by ip, or by consumer on a route without auth, as Kong falls back)? */
+export function limitedPerIp(r: Route): boolean {
+  const by = r.rateLimit?.policy.by;
+  return by === 'ip' || (by === 'consumer' && !r.auth);
+}
+
 /** Everything a check needs: the model, the running stack, credentials, and a request budget per rate-limited route. */
 export class SmokeContext {
   readonly consumers: SmokeConsumer[];
   readonly entry: string;
   private readonly used = new Map<string, number[]>();
   readonly secrets: string[] = [];
+  /** Loopback addresses other than 127.0.0.1 work as client addresses here (set by init()). */
+  aliases = false;
 
   constructor(readonly model: Model, readonly state: StackState, readonly driver: Driver, env: Env) {
     this.entry = state.entry.https ?? state.entry.http!;
@@ -40,10 +65,29 @@ export class SmokeContext {
     });
   }
 
+  /** Find out which client addresses this machine can send from. */
+  async init(): Promise<this> {
+    this.aliases = await canBind(LIMIT_PROBE_CLIENT);
+    return this;
+  }
+
   /** The consumer with a credential for the route and the most requests left in its window (undefined when none fits). */
   consumerFor(r: Route): SmokeConsumer | undefined {
     const fitting = this.consumers.filter((c) => this.credentials(r, c));
     return fitting.sort((a, b) => this.remaining(r, b.name) - this.remaining(r, a.name))[0];
+  }
+
+  /**
+   * The client address to send `need` requests per consumer from: 127.0.0.1 while its budget lasts; for a limit
+   * counted per client address, then a spare loopback address with a fresh budget (never 127.0.0.2, the limit
+   * probe's). Undefined when no address leaves enough.
+   */
+  clientFor(r: Route, consumers: (string | undefined)[], need: number): string | undefined {
+    const fits = (from: string) => (limitedPerIp(r) ? this.remaining(r, undefined, from) >= need * consumers.length
+      : consumers.every((c) => this.remaining(r, c, from) >= need));
+    if (fits(CLIENT)) return CLIENT;
+    if (!limitedPerIp(r) || !this.aliases) return undefined;
+    return SPARE_CLIENTS.find(fits);
   }
 
   /** Headers that authenticate as a consumer on a route (undefined when the consumer has no fitting credential). */
@@ -57,30 +101,58 @@ export class SmokeContext {
     return { [auth.header]: `Bearer ${signJwt(claims, c.jwt.secret, c.jwt.algorithm)}` };
   }
 
-  /** An authenticated request spends one unit of the route's rate limit for that consumer. */
+  /**
+   * Client addresses for several request streams on one route, `need` requests each (one per consumer, or one
+   * anonymous): a limit counted per address may put each stream on its own address. Undefined when one does not fit.
+   */
+  clientsFor(r: Route, consumers: (string | undefined)[], need: number): string[] | undefined {
+    if (!limitedPerIp(r)) return this.clientFor(r, consumers, need) ? consumers.map(() => CLIENT) : undefined;
+    const taken = new Map<string, number>();
+    const out: string[] = [];
+    for (let k = 0; k < consumers.length; k++) {
+      const from = [CLIENT, ...(this.aliases ? SPARE_CLIENTS : [])].find((a) => this.remaining(r, undefined, a) - (taken.get(a) ?? 0) >= need);
+      if (!from) return undefined;
+      taken.set(from, (taken.get(from) ?? 0) + need);
+      out.push(from);
+    }
+    return out;
+  }
+
+  /** A client address other than `exclude` with a request left in a per-IP window of the route (127.0.0.1 first). */
+  otherClient(r: Route, exclude: string[]): string | undefined {
+    return [CLIENT, ...(this.aliases ? SPARE_CLIENTS : [])].find((a) => !exclude.includes(a) && this.remaining(r, undefined, a) >= 1);
+  }
+
+  /** Who a request is counted as by the route's limit: the consumer, the client address, or the whole route. */
+  private counter(r: Route, consumer: string | undefined, from: string): string {
+    return `${r.name}/${limitedPerIp(r) ? `ip:${from}` : r.rateLimit?.policy.by === 'consumer' ? `consumer:${consumer}` : '*'}`;
+  }
+
+  /** A request that got through spends one unit of the route's rate limit for that consumer (or client address). */
   spend(r: Route, consumer: string | undefined, res: SmokeResponse): void {
     if (!r.rateLimit || res.status < 200 || res.status >= 400) return;
-    const k = `${r.name}/${r.rateLimit.policy.by === 'consumer' ? consumer : '*'}`;
+    const k = this.counter(r, consumer, res.from ?? CLIENT);
     this.used.set(k, [...(this.used.get(k) ?? []), Date.now()]);
   }
 
   /** Requests spent in the route's current (fixed, clock-aligned) window of its shortest period. */
-  spent(r: Route, consumer: string | undefined): number {
-    const times = this.used.get(`${r.name}/${r.rateLimit?.policy.by === 'consumer' ? consumer : '*'}`) ?? [];
+  spent(r: Route, consumer: string | undefined, from = CLIENT): number {
+    const times = this.used.get(this.counter(r, consumer, from)) ?? [];
     const w = windowMs(r);
     return times.filter((t) => Math.floor(t / w) === Math.floor(Date.now() / w)).length;
   }
 
-  /** Requests this route's limit still allows for a consumer in the current window (Infinity without a limit). */
-  remaining(r: Route, consumer: string | undefined): number {
+  /** Requests this route's limit still allows for a consumer (from a client address) in the current window (Infinity without a limit). */
+  remaining(r: Route, consumer: string | undefined, from = CLIENT): number {
     const rl = r.rateLimit?.policy;
     if (!rl) return Infinity;
     const limit = Math.min(...[rl.second, rl.minute, rl.hour].filter((x): x is number => x !== undefined));
-    return limit - this.spent(r, consumer);
+    return limit - this.spent(r, consumer, from);
   }
 
-  request(shape: RequestShape, headers: Record<string, string> = {}, base = this.entry): SmokeRequest {
-    return { method: shape.method, url: `${base}${shape.path}`, headers: { host: shape.host, ...shape.headers, ...headers }, ca: this.state.caFile };
+  request(shape: RequestShape, headers: Record<string, string> = {}, base = this.entry, from?: string): SmokeRequest {
+    return { method: shape.method, url: `${base}${shape.path}`, headers: { host: shape.host, ...shape.headers, ...headers }, ca: this.state.caFile,
+      ...(from && from !== CLIENT ? { from } : {}) };
   }
 
   async send(req: SmokeRequest): Promise<SmokeResponse> {
@@ -102,7 +174,7 @@ export class SmokeContext {
     return (res.json ?? { requests: 0, byPath: {} }) as { requests: number; byPath: Record<string, number> };
   }
 
-  /** Requests the echo instances of a service saw for a path. */
+  /** Requests the echo instances of a service saw for a path (the path the backend receives: see backendPath). */
   async backendHits(service: string, path: string): Promise<number> {
     let n = 0;
     for (const u of this.units('service').filter((x) => x.service === service)) n += (await this.echo(u, 'stats')).byPath[path] ?? 0;
@@ -134,4 +206,20 @@ export async function timed(layer: string, check: string, name: string, fn: () =
 export function windowMs(r: Route): number {
   const rl = r.rateLimit?.policy;
   return rl?.second !== undefined ? 1000 : rl?.minute !== undefined ? 60_000 : 3_600_000;
+}
+
+/**
+ * The path a service receives for a request path of a route: stripPrefix and rewrite replace the matched prefix as
+ * the emitters do (`^<prefix>/?(.*)` -> `<rewrite or "">/$1`); other routes pass the path unchanged. No query. A
+ * bare prefix rewritten by an NGINX gateway with no proxy behind becomes the rewrite itself (Kong's strip_path).
+ */
+export function backendPath(r: Route, path: string, model?: Model): string {
+  const p = path.split('?')[0];
+  if (r.pathType === 'regex' || !(r.stripPrefix || r.rewrite)) return p;
+  const base = r.path.replace(/\/$/, '');
+  const to = (r.rewrite ?? '/').replace(/\/$/, '');
+  if (!p.startsWith(base)) return p;
+  const rest = p.slice(base.length).replace(/^\//, '');
+  if (!rest && model && model.chain[model.chain.length - 1] === 'gateway') return r.rewrite ?? '/';
+  return `${to}/${rest}`;
 }

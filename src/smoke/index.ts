@@ -21,14 +21,14 @@ import type { CheckGroup } from './groups.js';
 export { CHECK_GROUPS, type CheckGroup } from './groups.js';
 
 /**
- * Run the checks the model implies against a running stack. Order matters: the rate-limit checks spend a window's
- * budget, and failover stops and restarts instances, so they come last.
+ * Run the checks the model implies against a running stack. Order matters: failover stops and restarts instances,
+ * and the rate-limit probes spend a whole window's budget, so they come last.
  */
 export async function runSmoke(model: Model, state: StackState, driver: Driver, env: Env, only?: CheckGroup[]): Promise<CheckResult[]> {
-  const ctx = new SmokeContext(model, state, driver, env);
+  const ctx = await new SmokeContext(model, state, driver, env).init();
   const groups: [CheckGroup, (c: SmokeContext) => Promise<CheckResult[]>][] = [
     ['routing', routingChecks], ['auth', authChecks], ['headers', headerChecks], ['cache', cacheChecks], ['static', staticChecks],
-    ['tls', tlsChecks], ['websocket', websocketChecks], ['rate-limit', rateLimitChecks], ['distribution', distributionChecks], ['failover', failoverChecks],
+    ['tls', tlsChecks], ['websocket', websocketChecks], ['distribution', distributionChecks], ['failover', failoverChecks], ['rate-limit', rateLimitChecks],
   ];
   const results: CheckResult[] = [];
   for (const [name, fn] of groups) if (!only || only.includes(name)) results.push(...(await fn(ctx)));

@@ -20,6 +20,16 @@ export function servedCount(u: UnitState, marker: string): number {
   return n;
 }
 
+/** The units whose logs show a marker, polled for up to `waitMs` (NGINX proxies flush their access logs every second). */
+export async function servedBy(units: UnitState[], marker: string, waitMs = 2500): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const ids = units.filter((u) => servedCount(u, marker) > 0).map((u) => u.id);
+    if (ids.length || Date.now() > deadline) return ids;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
 export function shareText(counts: number[], names: string[]): string {
   return counts.map((c, i) => `${names[i]}=${c}`).join(', ');
 }

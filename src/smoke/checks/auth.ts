@@ -38,8 +38,9 @@ export async function authChecks(ctx: SmokeContext): Promise<CheckResult[]> {
       const creds = ctx.credentials(r, c);
       if (!creds) continue;
       out.push(await timed('gateway', 'auth', `${name}: consumer ${c.name} -> 200 as ${c.name}`, async () => {
-        if (ctx.remaining(r, c.name) < 1) return { status: 'not-run', reason: 'the rate limit is spent for this window' };
-        const req = ctx.request(shape, creds);
+        const from = ctx.clientFor(r, [c.name], 1);
+        if (!from) return { status: 'not-run', reason: 'the rate limit is spent for this window' };
+        const req = ctx.request(shape, creds, undefined, from);
         const res = await ctx.send(req);
         ctx.spend(r, c.name, res);
         const seenAs = (res.json?.headers as Record<string, string> | undefined)?.['x-consumer-username'];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Service } from '../../model/types.js';
 import type { CheckResult, SmokeContext } from '../context.js';
-import { timed } from '../context.js';
+import { backendPath, CLIENT, timed } from '../context.js';
 import { proportional, servedCount, shareText } from '../observe.js';
 import { requestFor, winningRoute } from '../sample.js';
 
@@ -20,9 +20,14 @@ export function serviceBase(ctx: SmokeContext): { base: string; direct: boolean 
   return { base: ctx.entry, direct: false };
 }
 
+/**
+ * A prefix route to a service that a smoke client can use: preferably uncached, without a rate limit, and passing the
+ * path unchanged (so a backend's count for the request path is the route's); otherwise any usable one (see backendPath).
+ */
 export function routeFor(ctx: SmokeContext, s: Service) {
-  return ctx.model.routes.find((r) => r.service === s && r.pathType === 'prefix' && !r.cache && (!r.auth || ctx.consumers.some((c) => ctx.credentials(r, c))))
-    ?? ctx.model.routes.find((r) => r.service === s && r.pathType === 'prefix' && (!r.auth || ctx.consumers.some((c) => ctx.credentials(r, c))));
+  const usable = ctx.model.routes.filter((r) => r.service === s && r.pathType === 'prefix' && (!r.auth || ctx.consumers.some((c) => ctx.credentials(r, c))));
+  const score = (r: (typeof usable)[number]) => (r.cache ? 4 : 0) + (r.rateLimit ? 2 : 0) + (r.stripPrefix || r.rewrite ? 1 : 0);
+  return [...usable].sort((a, b) => score(a) - score(b))[0];
 }
 
 /** Load balancer across the next layer, and each service's instances, as their algorithms say. */
@@ -63,16 +68,19 @@ export async function distributionChecks(ctx: SmokeContext): Promise<CheckResult
       const shape = requestFor(r, `edgegen-smoke-dist-${randomBytes(4).toString('hex')}`);
       if (!shape || winningRoute(ctx.model, shape) !== r) return { status: 'not-run', reason: 'no request path reaches only this route' };
       const consumer = ctx.consumerFor(r);
-      if (!direct && ctx.remaining(r, consumer?.name) < N) return { status: 'not-run', reason: `route ${r.name}'s rate limit leaves fewer than ${N} requests` };
+      const from = direct ? CLIENT : ctx.clientFor(r, [consumer?.name], N);
+      if (!from) return { status: 'not-run', reason: `route ${r.name}'s rate limit leaves fewer than ${N} requests` };
       let req = ctx.request(shape, {}, base);
       for (let i = 0; i < N; i++) {
         // A fresh query string per request: a cache in front must not answer for the backends.
-        req = ctx.request({ ...shape, path: `${shape.path}?edgegen-smoke=${i}` }, direct || !consumer ? {} : ctx.credentials(r, consumer)!, base);
+        req = ctx.request({ ...shape, path: `${shape.path}?edgegen-smoke=${i}` }, direct || !consumer ? {} : ctx.credentials(r, consumer)!, base, from);
         const res = await ctx.send(req);
         if (!direct) ctx.spend(r, consumer?.name, res);
       }
+      // A stripPrefix or rewrite route: the backends count the path they receive, not the one sent.
+      const seenPath = backendPath(r, shape.path, ctx.model);
       const units = ctx.units('service').filter((u) => u.service === svc.name);
-      const counts = await Promise.all(units.map(async (u) => (await ctx.echo(u, 'stats')).byPath[shape.path] ?? 0));
+      const counts = await Promise.all(units.map(async (u) => (await ctx.echo(u, 'stats')).byPath[seenPath] ?? 0));
       const one = svc.algorithm === 'iphash' || svc.algorithm === 'hash';
       const weights = svc.instances.map((i) => (i.backup ? 0 : i.weight));
       const ok = one ? counts.filter((c) => c > 0).length === 1 && counts.reduce((a, b) => a + b, 0) === N

@@ -18,10 +18,11 @@ export async function headerChecks(ctx: SmokeContext): Promise<CheckResult[]> {
   const shape = requestFor(r, `edgegen-smoke-headers-${randomBytes(4).toString('hex')}`);
   if (!shape || winningRoute(ctx.model, shape) !== r) return out;
   const consumer = ctx.consumerFor(r);
-  if (ctx.remaining(r, consumer?.name) < 2) return [{ layer: ctx.model.chain[0], check: 'headers', name: 'headers', status: 'not-run', reason: 'the rate limit is spent for this window', durationMs: 0 }];
+  const from = ctx.clientFor(r, [consumer?.name], 2);
+  if (!from) return [{ layer: ctx.model.chain[0], check: 'headers', name: 'headers', status: 'not-run', reason: 'the rate limit is spent for this window', durationMs: 0 }];
   const rid = `edgegen-smoke-${randomBytes(6).toString('hex')}`;
   const ridHeader = ctx.model.gateway?.settings.correlationId?.header ?? 'X-Request-ID';
-  const req = ctx.request(shape, { ...(consumer ? ctx.credentials(r, consumer) : {}), 'X-Forwarded-For': '203.0.113.77', [ridHeader]: rid });
+  const req = ctx.request(shape, { ...(consumer ? ctx.credentials(r, consumer) : {}), 'X-Forwarded-For': '203.0.113.77', [ridHeader]: rid }, undefined, from);
   const res = await ctx.send(req);
   ctx.spend(r, consumer?.name, res);
   const seen = (res.json?.headers ?? {}) as Record<string, string>;
@@ -40,12 +41,12 @@ export async function headerChecks(ctx: SmokeContext): Promise<CheckResult[]> {
   }
   out.push(await timed(ctx.model.chain[0], 'headers', 'X-Forwarded-For holds the client, not a value the client sent', async () => {
     const xff = String(seen['x-forwarded-for'] ?? '');
-    const ok = res.status === 200 && xff.split(',')[0].trim() === '127.0.0.1' && !xff.includes('203.0.113.77');
-    return { status: ok ? 'pass' : 'fail', expected: 'X-Forwarded-For starts with 127.0.0.1 and drops the forged 203.0.113.77', observed: `${res.status || res.error}; backend saw X-Forwarded-For: ${xff || 'absent'}`, reproduce: ctx.curl(req) };
+    const ok = res.status === 200 && xff.split(',')[0].trim() === from && !xff.includes('203.0.113.77');
+    return { status: ok ? 'pass' : 'fail', expected: `X-Forwarded-For starts with ${from} and drops the forged 203.0.113.77`, observed: `${res.status || res.error}; backend saw X-Forwarded-For: ${xff || 'absent'}`, reproduce: ctx.curl(req) };
   }));
   out.push(await timed(ctx.model.chain[0], 'headers', 'one request id travels to the backend', async () => {
     const got = seen[ridHeader.toLowerCase()];
-    const plain = ctx.request({ ...shape, path: `${shape.path}?edgegen-smoke=rid` }, consumer ? ctx.credentials(r, consumer) : {});
+    const plain = ctx.request({ ...shape, path: `${shape.path}?edgegen-smoke=rid` }, consumer ? ctx.credentials(r, consumer) : {}, undefined, from);
     const res2 = await ctx.send(plain);
     ctx.spend(r, consumer?.name, res2);
     const generated = ((res2.json?.headers ?? {}) as Record<string, string>)[ridHeader.toLowerCase()];

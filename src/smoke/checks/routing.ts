@@ -16,8 +16,9 @@ export async function routingChecks(ctx: SmokeContext): Promise<CheckResult[]> {
       const consumer = ctx.consumerFor(winner);
       const creds = consumer ? ctx.credentials(winner, consumer)! : {};
       if (winner.auth && !consumer) return { status: 'not-run', reason: `no consumer has a credential for the ${winner.auth.policy.type} auth of route ${winner.name}` };
-      if (ctx.remaining(winner, consumer?.name) < 1) return { status: 'not-run', reason: `the rate limit of route ${winner.name} is spent for this window` };
-      const req = ctx.request(shape, creds);
+      const from = ctx.clientFor(winner, [consumer?.name], 1);
+      if (!from) return { status: 'not-run', reason: `the rate limit of route ${winner.name} is spent for this window` };
+      const req = ctx.request(shape, creds, undefined, from);
       const res = await ctx.send(req);
       ctx.spend(winner, consumer?.name, res);
       const got = res.json?.service;

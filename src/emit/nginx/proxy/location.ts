@@ -28,7 +28,8 @@ export interface Location {
   dispatch: { text: string; values: number };
   /** No route takes what the tried ones leave: the JSON 404. */
   noRoute: boolean;
-  static: { root: NgxArg; expires: NgxArg | false } | false;
+  /** cacheControl: a long-lived Cache-Control for successful responses only (add_header without always). */
+  static: { root: NgxArg; expires: NgxArg | false; cacheControl: NgxArg | false } | false;
   /** Before proxy_pass. */
   rewrite: readonly NgxArg[];
   proxy: ProxyDirectives | false;
@@ -86,7 +87,8 @@ function text(l: Location): string {
     for (const r of l.rewrite) s += `${I1}rewrite ${r} break;\n`;
     s += proxyText(l.proxy);
   }
-  return `${s}${headersText(l.headers)}        }\n`;
+  const success = l.static && l.static.cacheControl ? `${I1}add_header Cache-Control ${l.static.cacheControl};\n` : '';
+  return `${s}${headersText(l.headers)}${success}        }\n`;
 }
 
 /**

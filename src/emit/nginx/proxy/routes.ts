@@ -61,11 +61,13 @@ export class RouteLocations {
         comment: tidy(`static files under ${st.prefix}`),
         match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
         dispatch: NO_DISPATCH, noRoute: false,
-        // immutable: one Cache-Control with max-age and immutable; otherwise nginx's expires sets Expires and max-age.
-        static: { root: quote(this.plan.file(st.root), 'static root'), expires: st.immutable ? false : time(ttlMs(st.expires)) },
+        // immutable: one Cache-Control with max-age and immutable, on successful responses only (like expires: a 404 must
+        // not be kept for the whole expiry); otherwise nginx's expires sets Expires and max-age.
+        static: { root: quote(this.plan.file(st.root), 'static root'), expires: st.immutable ? false : time(ttlMs(st.expires)),
+          cacheControl: st.immutable ? quote(`public, max-age=${ttlMs(st.expires) / 1000}, immutable`) : false },
         rewrite: NONE,
         proxy: false,
-        headers: [...this.securityHeaders, ...(st.immutable ? [`Cache-Control ${quote(`public, max-age=${ttlMs(st.expires) / 1000}, immutable`)}` as NgxArg] : [])],
+        headers: this.securityHeaders,
       });
     }
     for (const r of [...named].sort((a, b) => a.order - b.order)) out.add(this.locationFor(r, namedLocation(r)));

@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSpec } from '../src/compile.js';
+import type { Model } from '../src/model/types.js';
+import { processDriver } from '../src/runtime/process.js';
+import type { StackState } from '../src/runtime/state.js';
+import { cachePlan, cacheSpread } from '../src/smoke/checks/cache.js';
+import { routeFor } from '../src/smoke/checks/distribution.js';
+import { findStaticFile } from '../src/smoke/checks/static.js';
+import { backendPath, CLIENT, LIMIT_PROBE_CLIENT, SmokeContext } from '../src/smoke/context.js';
+import { CHECK_GROUPS } from '../src/smoke/groups.js';
+import { fixtureModel, TEST_ENV } from './helpers/fixtures.js';
+
+const STACK19 = 'test/specs/issue19-stack.yaml';
+
+function specModel(file: string, edit: (t: string) => string = (t) => t): Model {
+  const r = loadSpec(edit(readFileSync(file, 'utf8')), file);
+  if (!r.model) throw new Error(JSON.stringify(r.diagnostics));
+  return r.model;
+}
+
+/** A context over a stack that is not running: planning only (budgets, routes, addresses). */
+async function planning(model: Model): Promise<SmokeContext> {
+  const state = { name: model.name, entry: { http: 'http://127.0.0.1:9' }, units: [], stateDir: '/nonexistent', runtime: 'process' } as unknown as StackState;
+  return new SmokeContext(model, state, processDriver(), TEST_ENV).init();
+}
+
+const ok = { status: 200, headers: {}, body: '' };
+
+describe('smoke planning (issue 19.5)', () => {
+  const model = specModel(STACK19);
+  const route = (name: string) => model.routes.find((r) => r.name === name)!;
+
+  it('a stripPrefix or rewrite route is counted at the path the backend really receives', () => {
+    expect(backendPath(route('media'), '/media/edgegen-smoke-dist-1?edgegen-smoke=3')).toBe('/edgegen-smoke-dist-1');
+    expect(backendPath(route('accounts'), '/api/accounts/x?y=1')).toBe('/api/accounts/x');
+    const routing = fixtureModel('routing');
+    const legacy = routing.routes.find((r) => r.rewrite)!;
+    expect(backendPath(legacy, `${legacy.path.replace(/\/$/, '')}/a/b?q=1`)).toBe(`${legacy.rewrite!.replace(/\/$/, '')}/a/b`);
+  });
+
+  it('the distribution route of a service prefers one without cache, limit or rewrite', async () => {
+    const ctx = await planning(specModel(STACK19, (t) => t.replace('routes:\n', 'routes:\n  - { name: media-raw, match: { path: /raw }, service: media, cache: false }\n')));
+    expect(routeFor(ctx, ctx.model.services.find((s) => s.name === 'media')!)?.name).toBe('media-raw');
+  });
+
+  it('limit probes run last, after failover', () => {
+    expect(CHECK_GROUPS.at(-1)).toBe('rate-limit');
+    expect(CHECK_GROUPS.indexOf('failover')).toBeLessThan(CHECK_GROUPS.indexOf('rate-limit'));
+    expect(CHECK_GROUPS.indexOf('distribution')).toBeLessThan(CHECK_GROUPS.indexOf('rate-limit'));
+  });
+
+  it('a per-IP budget spent on 127.0.0.1 moves checks to a spare loopback address, never to the limit probe\'s 127.0.0.2', async () => {
+    const ctx = await planning(model);
+    expect(ctx.aliases).toBe(true);
+    const r = route('accounts');
+    expect(ctx.clientFor(r, ['alice'], 2)).toBe(CLIENT);
+    for (let i = 0; i < 3; i++) ctx.spend(r, 'alice', ok);
+    // 4/minute by ip: one left on 127.0.0.1, whoever the consumer is.
+    expect(ctx.remaining(r, 'bob')).toBe(1);
+    const spare = ctx.clientFor(r, ['bob'], 2)!;
+    expect(spare).toMatch(/^127\.0\.0\.\d+$/);
+    expect([CLIENT, LIMIT_PROBE_CLIENT]).not.toContain(spare);
+    expect(ctx.remaining(r, undefined, spare)).toBe(4);
+    // Two streams of 3 do not fit one address of 4: each gets its own.
+    const two = ctx.clientsFor(r, ['alice', 'bob'], 3)!;
+    expect(new Set(two).size).toBe(2);
+    expect(two).not.toContain(LIMIT_PROBE_CLIENT);
+  });
+
+  it('a per-consumer budget does not move to another address (the address does not matter to it)', async () => {
+    const ctx = await planning(fixtureModel('demo-nginx-gateway'));
+    const r = ctx.model.routes.find((x) => x.name === 'catalog')!;
+    for (let i = 0; i < 5; i++) ctx.spend(r, 'alice', ok);
+    expect(ctx.clientFor(r, ['alice'], 1)).toBeUndefined();
+    expect(ctx.clientFor(r, ['bob'], 1)).toBe(CLIENT);
+  });
+
+  it('each distinct cache policy is probed, a cache behind authentication with two consumers', async () => {
+    const ctx = await planning(model);
+    const plan = cachePlan(ctx);
+    expect(plan.map((p) => [p.route.name, p.perConsumer, p.reason])).toEqual([['accounts', true, undefined], ['sessions', true, undefined]]);
+    // A third route with the same policy as accounts adds no probe.
+    const more = await planning(specModel(STACK19, (t) => t.replace('routes:\n', 'routes:\n  - { name: profiles, match: { path: /api/profiles }, service: accounts }\n')));
+    const names = cachePlan(more).map((p) => p.route.name);
+    expect(names).toHaveLength(2);
+    expect(names).toContain('sessions');
+  });
+
+  it('a cache behind an NGINX gateway that round-robins its proxies may MISS once per proxy; Kong hashes the path', async () => {
+    expect(cacheSpread(await planning(model), 'proxy')).toBe(2);
+    expect(cacheSpread(await planning(specModel(STACK19, (t) => t.replace('engine: nginx', 'engine: kong'))), 'proxy')).toBe(1);
+    expect(cacheSpread(await planning(fixtureModel('tls-passthrough')), 'proxy')).toBe(1);
+  });
+});
+
+describe('static probe file under a user\'s own folder (issue 15.1)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const scratch = () => {
+    const d = mkdtempSync(join(tmpdir(), 'edgegen-static-'));
+    dirs.push(d);
+    return d;
+  };
+
+  it('finds the first regular file breadth-first, skipping symbolic links and names a URL would need to encode', () => {
+    const outside = scratch();
+    writeFileSync(join(outside, 'secret.txt'), 'outside the root');
+    mkdirSync(join(outside, 'dir'));
+    writeFileSync(join(outside, 'dir', 'a.txt'), 'outside the root');
+    const root = scratch();
+    mkdirSync(join(root, 'assets', 'css'), { recursive: true });
+    symlinkSync(join(outside, 'secret.txt'), join(root, 'assets', 'a-link.txt'));
+    symlinkSync(join(outside, 'dir'), join(root, 'assets', 'b-dir'));
+    writeFileSync(join(root, 'assets', 'c with space.txt'), 'x');
+    writeFileSync(join(root, 'assets', 'css', 'site.css'), 'body{}');
+    writeFileSync(join(root, 'assets', 'z.js'), 'let a;');
+    expect(findStaticFile(root, '/assets/')).toEqual({ urlPath: '/assets/z.js', file: join(root, 'assets', 'z.js'), size: 6 });
+    rmSync(join(root, 'assets', 'z.js'));
+    expect(findStaticFile(root, '/assets/')).toMatchObject({ urlPath: '/assets/css/site.css', size: 6 });
+  });
+
+  it('gives a reason, never a path outside the root, when nothing fits', () => {
+    const outside = scratch();
+    writeFileSync(join(outside, 'secret.txt'), 'outside the root');
+    const root = scratch();
+    expect(findStaticFile(root, '/assets/')).toEqual({ reason: expect.stringMatching(/does not exist \(static.root has nginx root meaning/) });
+    symlinkSync(outside, join(root, 'assets'));
+    expect(findStaticFile(root, '/assets/')).toEqual({ reason: expect.stringMatching(/leads outside the static root/) });
+    rmSync(join(root, 'assets'));
+    mkdirSync(join(root, 'assets'));
+    symlinkSync(join(outside, 'secret.txt'), join(root, 'assets', 'app.js'));
+    expect(findStaticFile(root, '/assets/')).toEqual({ reason: expect.stringMatching(/no readable regular file under .*symbolic links are not followed/) });
+  });
+});
