@@ -64,23 +64,31 @@ export function chooseRoute(routes: readonly Route[], req: RouteRequest): Route 
 // ---- Decision lists for engines that first pick a server by host and a location by path (nginx) ----
 
 /**
- * The routes that can apply to requests landing on one server: for an exact host, the routes naming it, those whose
- * wildcard covers it and the host-less ones; for a wildcard, the wildcards that cover it and the host-less ones; for
- * the default server (`host` undefined), the host-less ones. Always in the model's order.
+ * The host-specific routes that apply to requests landing on one nginx server: for an exact host, the routes naming
+ * it and those whose wildcard covers it; for a wildcard, the wildcards that cover it (nginx picks the longest
+ * matching wildcard server). In the model's order; every host-less route comes after all of them.
  */
-export interface HostScope { host?: string; routes: Route[] }
+export interface HostScope { host: string; routes: Route[] }
 
 export function hostScopes(routes: readonly Route[]): HostScope[] {
-  const names = new Set<string>();
-  for (const r of routes) for (const h of r.hosts) names.add(h.toLowerCase());
-  const scopes: HostScope[] = [...names].sort().map((host) => ({
-    host,
-    routes: routes.filter((r) => r.hosts.length === 0 || r.hosts.some((p) => host.startsWith('*.')
-      ? (p.startsWith('*.') && hostMatches(p, host.slice(1)))
-      : hostMatches(p, host))),
-  }));
-  scopes.push({ routes: routes.filter((r) => r.hosts.length === 0) });
-  return scopes;
+  const byName = new Map<string, Route[]>();
+  for (const r of routes) {
+    for (const h of new Set(r.hosts.map((x) => x.toLowerCase()))) {
+      const list = byName.get(h);
+      if (list) list.push(r);
+      else byName.set(h, [r]);
+    }
+  }
+  return [...byName.keys()].sort().map((host) => {
+    const found = new Set(byName.get(host));
+    // Wildcards that cover the name: "*." and each strict suffix after a dot ("a.b.c" -> "*.b.c", "*.c").
+    const labels = (host.startsWith('*.') ? host.slice(2) : host).split('.');
+    for (let i = 1; i < labels.length; i++) {
+      const w = `*.${labels.slice(i).join('.')}`;
+      if (w !== host) for (const r of byName.get(w) ?? []) found.add(r);
+    }
+    return { host, routes: [...found].sort((x, y) => x.order - y.order) };
+  });
 }
 
 /** A route that may take a request landing in a slot; `testPath` when landing there does not already imply its path. */
@@ -198,32 +206,28 @@ export function pathSlots(routes: readonly Route[]): PathSlot[] {
   });
 }
 
-/**
- * One nginx server: its host (undefined: the default server), its slots (each marked when it is the default server's
- * own), and the keys of the slots that differ from the default server's (a shared include must leave those out).
- */
-export interface ServerPlan { host?: string; slots: (PathSlot & { shared: boolean })[]; ownKeys: Set<string> }
-
 function sameDecision(a: PathSlot, b: PathSlot): boolean {
   return a.complete === b.complete && a.candidates.length === b.candidates.length
     && a.candidates.every((c, i) => c.route === b.candidates[i].route && c.testPath === b.candidates[i].testPath);
 }
 
 /**
- * Without the slots that decide exactly as the prefix slot that would take their requests (the longest shorter
- * one): fewer locations, same answers. An exact slot "/a" stays while the prefix slot "/a/" does (nginx's 301).
+ * Without the slots that decide exactly as the prefix slot that would take their requests (the longest shorter one
+ * of the server, `others` included): fewer locations, same answers. An exact slot "/a" stays while the prefix slot
+ * "/a/" does (nginx's 301). `others`: the server's slots that are not being pruned (the default server's, shared).
  */
-export function pruneSlots<T extends PathSlot>(slots: T[]): T[] {
-  const prefixes = new Map<string, T>();
+export function pruneSlots<T extends PathSlot>(slots: T[], others: ReadonlyMap<string, PathSlot> = new Map()): T[] {
+  const prefixes = new Map<string, PathSlot>();
   for (const s of slots) if (s.kind === 'prefix') prefixes.set(s.path, s);
+  const prefixAt = (path: string) => prefixes.get(path) ?? others.get(slotKey('prefix', path));
   const parentOf = (path: string, strict: boolean) => {
     for (let n = strict ? path.length - 1 : path.length; n >= 1; n--) {
-      const p = prefixes.get(path.slice(0, n));
+      const p = prefixAt(path.slice(0, n));
       if (p) return p;
     }
     return undefined;
   };
-  const dropped = new Set<T>();
+  const dropped = new Set<PathSlot>();
   for (const s of slots) {
     if (s.kind !== 'prefix' || s.path === '/') continue;
     const parent = parentOf(s.path, true);
@@ -231,7 +235,7 @@ export function pruneSlots<T extends PathSlot>(slots: T[]): T[] {
   }
   for (const s of slots) {
     if (s.kind !== 'exact') continue;
-    const slashed = prefixes.get(`${s.path}/`);
+    const slashed = prefixAt(`${s.path}/`);
     if (slashed && !dropped.has(slashed)) continue;
     const parent = parentOf(s.path, false);
     if (parent && sameDecision(s, parent)) dropped.add(s);
@@ -240,37 +244,60 @@ export function pruneSlots<T extends PathSlot>(slots: T[]): T[] {
 }
 
 /**
+ * One nginx server: its host (undefined: the default server), the slots where it differs from the default server
+ * (`own`, after pruning), and the keys of every slot it overrides (`ownKeys`, pruned ones included: the default
+ * server's slot of that key must not be written in this server).
+ */
+export interface ServerPlan { host?: string; own: PathSlot[]; ownKeys: Set<string> }
+
+/**
  * The servers of an nginx layer. Host-specific routes come before host-less ones in the model's order, so a host
- * server's slot is its host routes' candidates followed by the default server's: a slot no host route reaches is
- * the default server's own (`shared`, written once in an include at scale).
+ * server's slot is its host routes' candidates followed by the default server's; a slot no host route reaches is
+ * the default server's own. Only the default slots a host route can reach are looked at per host.
  */
 export function serverPlans(routes: readonly Route[]): { byDefault: PathSlot[]; servers: ServerPlan[] } {
-  const scopes = hostScopes(routes);
-  const fallback = scopes.pop()!;
-  const base = new SlotIndex(fallback.routes);
+  const base = new SlotIndex(routes.filter((r) => r.hosts.length === 0));
   const byDefault = pruneSlots(base.keys().sort().map((k) => {
     const [kind, path] = parseKey(k);
     return slotOf(kind, path, base.candidates(kind, path));
   }));
   const byKey = new Map(byDefault.map((s) => [slotKey(s.kind, s.path), s]));
-  const servers: ServerPlan[] = scopes.map((scope) => {
-    const own = new SlotIndex(scope.routes.filter((r) => r.hosts.length > 0));
-    const keys = new Set([...base.keys(), ...own.keys()]);
+  const exactPaths = [...base.exactPaths].sort();
+  const prefixPaths = [...base.prefixPaths].sort();
+  const starting = (sorted: string[], head: string, kind: PathSlot['kind'], into: Set<string>) => {
+    for (let i = lowerBound(sorted, head); i < sorted.length && sorted[i].startsWith(head); i++) into.add(slotKey(kind, sorted[i]));
+  };
+  const servers: ServerPlan[] = hostScopes(routes).map((scope) => {
+    const own = new SlotIndex(scope.routes);
+    const keys = new Set(own.keys());
+    for (const r of scope.routes) {
+      if (r.pathType === 'exact') { if (base.exactPaths.has(r.path)) keys.add(slotKey('exact', r.path)); continue; }
+      const head = r.pathType === 'prefix' ? r.path : regexHead(r.path);
+      starting(exactPaths, head, 'exact', keys);
+      starting(prefixPaths, head, 'prefix', keys);
+      if (r.pathType === 'regex') for (let n = 1; n < head.length; n++) if (base.prefixPaths.has(head.slice(0, n))) keys.add(slotKey('prefix', head.slice(0, n)));
+    }
     const ownKeys = new Set<string>();
-    const slots = [...keys].sort().map((k) => {
+    const slots: PathSlot[] = [];
+    for (const k of [...keys].sort()) {
       const [kind, path] = parseKey(k);
       const mine = own.candidates(kind, path);
-      const shared = byKey.get(k);
-      if (!mine.length && shared) return { ...shared, shared: true };
-      // A default slot pruned away still leaves its requests to a shorter one, which is shared or listed here.
-      if (!mine.length && base.has(k)) return undefined;
+      // A slot of the default server that no host route reaches stays the default server's.
+      if (!mine.length && base.has(k)) continue;
       ownKeys.add(k);
-      return { ...slotOf(kind, path, [...mine, ...base.candidates(kind, path)]), shared: false };
-    }).filter((x) => x !== undefined);
-    return { host: scope.host, slots: pruneSlots(slots), ownKeys };
+      slots.push(slotOf(kind, path, [...mine, ...base.candidates(kind, path)]));
+    }
+    return { host: scope.host, own: pruneSlots(slots, byKey), ownKeys };
   });
-  servers.push({ slots: byDefault.map((s) => ({ ...s, shared: true })), ownKeys: new Set() });
+  servers.push({ own: byDefault, ownKeys: new Set(byKey.keys()) });
   return { byDefault, servers };
+}
+
+/** Every slot of a server: its own, then the default server's it does not override, by key. */
+export function serverSlots(server: ServerPlan, byDefault: readonly PathSlot[]): PathSlot[] {
+  if (server.host === undefined) return server.own;
+  const all = [...server.own, ...byDefault.filter((s) => !server.ownKeys.has(slotKey(s.kind, s.path)))];
+  return all.sort((a, b) => { const x = slotKey(a.kind, a.path); const y = slotKey(b.kind, b.path); return x < y ? -1 : x > y ? 1 : 0; });
 }
 
 function lowerBound(sorted: string[], value: string): number {

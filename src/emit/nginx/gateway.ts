@@ -8,9 +8,10 @@ import { preflightMaps } from './gateway/cors.js';
 import { noRouteLocation, routeLocation, staticLocation, type Context, type LocationView } from './gateway/location.js';
 import { forwardingMaps, trustedProxies, upstreams } from './gateway/network.js';
 import { WINDOWS, windowsOf, zoneKey } from './gateway/rate.js';
-import { serverPlans } from '../../model/routing.js';
+import { serverPlans, serverSlots } from '../../model/routing.js';
 import { dispatchText, namedLocation, slotMatch, splitSlot, triedRoutes } from './slots.js';
 import { credentialsModule, gatewayScript } from './gateway/script.js';
+import { servedRoutes, tunnelJump, tunnelJumpValues, tunnelLocation } from './tunnel.js';
 import { headerVar, type MapBlock } from './gateway/values.js';
 import { http2Directive } from './proxy.js';
 import { hostPort, ident, num, quote, type NgxArg } from './quote.js';
@@ -50,21 +51,27 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
     : false;
   const statics = ctx.next ? (model.proxy?.settings.static ?? []).map((st) => staticLocation(ctx, st.prefix)) : [];
   const out = [];
-  for (const server of serverPlans(model.routes).servers) {
+  const { byDefault, servers: plans } = serverPlans(model.routes);
+  for (const server of plans) {
     const isDefault = server.host === undefined;
+    const slots = serverSlots(server, byDefault);
     const locations: LocationView[] = [];
     const memo = new Map<string, readonly NgxArg[]>();
-    for (const slot of server.slots) {
-      const { tried, served } = splitSlot(slot);
+    for (const slot of slots) {
+      const { tried, served, guards } = splitSlot(slot, memo);
       const text = dispatchText(tried, '            ', memo);
       const dispatch = text ? new TextBlock(text.slice(0, -1), tried.length * 4) : false;
       const match = slotMatch(slot);
-      locations.push(served ? { ...routeLocation(ctx, served, match, []), dispatch } : noRouteLocation(ctx, slot.path, match, dispatch));
+      // An upgrade goes to the route's twin (tunnel.ts) once the routes tried first have passed.
+      const jump = served ? new TextBlock(text + tunnelJump(served, '            ', tried.length > 0, guards).slice(0, -1), tried.length * 4 + tunnelJumpValues(guards)) : dispatch;
+      locations.push(served ? { ...routeLocation(ctx, served, match, [...guards]), dispatch: jump } : noRouteLocation(ctx, slot.path, match, dispatch));
     }
-    const named = [...triedRoutes(server.slots, new Set())].sort((a, b) => a.order - b.order)
-      .map((r) => routeLocation(ctx, r, namedLocation(r), []));
+    const named: LocationView[] = [...triedRoutes(slots, new Set())].sort((a, b) => a.order - b.order)
+      .map((r) => ({ ...routeLocation(ctx, r, namedLocation(r), []), dispatch: new TextBlock(tunnelJump(r, '            ', false).slice(0, -1), tunnelJumpValues()) }));
     locations.push(...statics);
     const refused = [...locations, ...named].flatMap((l) => (l.refused ? [l.refused] : []));
+    // The twins answer a refused upgrade with the route's own refusal location (listed once, above).
+    named.push(...[...servedRoutes(slots, new Set())].sort((a, b) => a.order - b.order).map((r) => routeLocation(ctx, r, tunnelLocation(r), [], true)));
     for (const kind of ['http', 'https'] as const) {
       if (gw.listen[kind] === undefined) continue;
       const ep = plan.bind('gateway', instance, kind);

@@ -1,11 +1,12 @@
 import type { AddressPlan } from '../../model/plan.js';
 import type { Model, Route } from '../../model/types.js';
-import { hstsValue, TLS_PROFILES } from '../tls.js';
+import { hstsLayer, hstsValue, TLS_PROFILES } from '../tls.js';
 import { loadTemplates } from '../text.js';
 import type { LayerFile } from '../files.js';
 import { RouteLocations, ttlMs } from './proxy/routes.js';
-import { serverPlans, slotKey } from '../../model/routing.js';
+import { serverPlans, serverSlots, slotKey } from '../../model/routing.js';
 import { headerVar, triedRoutes } from './slots.js';
+import { servedRoutes } from './tunnel.js';
 import { upstreamsBlock } from './proxy/upstream.js';
 import { expr, hostPort, ident, num, quote, time, type NgxArg } from './quote.js';
 
@@ -45,7 +46,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
   if (s.securityHeaders.frameOptions) securityHeaders.push(`X-Frame-Options ${quote(s.securityHeaders.frameOptions)}` as NgxArg);
   if (s.securityHeaders.referrerPolicy) securityHeaders.push(`Referrer-Policy ${quote(s.securityHeaders.referrerPolicy)}` as NgxArg);
   if (s.securityHeaders.contentSecurityPolicy) securityHeaders.push(`Content-Security-Policy ${quote(s.securityHeaders.contentSecurityPolicy, 'contentSecurityPolicy')}` as NgxArg);
-  if (tls?.hsts && isEntry && proxy.terminatesTls) securityHeaders.push(`Strict-Transport-Security ${quote(hstsValue(tls.hsts))}` as NgxArg);
+  if (tls?.hsts && hstsLayer(model) === 'proxy') securityHeaders.push(`Strict-Transport-Security ${quote(hstsValue(tls.hsts))}` as NgxArg);
 
   const fwd = s.forwardedHeaders;
   const setHeaders = (): NgxArg[] => {
@@ -80,23 +81,24 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     : false;
 
   // One server per route host (host-less routes join every server), then the default server. At scale the default
-  // server's slots are written once to include files that every server shares: a host server includes a variant
-  // without the slots its own routes reach (one variant per such set of slots, so many hosts stay linear), and the
-  // named locations of host-less routes live in one include of their own.
+  // server's slots that no host route reaches are written once to an include every server shares (the few that a
+  // host overrides stay inline in the servers that keep them), and the named locations of host-less routes to another.
   const { byDefault, servers: plans } = serverPlans(model.routes);
   const hostless = model.routes.filter((r) => r.hosts.length === 0);
   const useInclude = plans.length > 1 && hostless.length >= 16;
-  const includes = new Map<string, { file: string; excluded: Set<string> }>();
-  const includeFor = (excluded: Set<string>) => {
-    const key = [...excluded].sort().join('\n');
-    if (!includes.has(key)) includes.set(key, { file: includes.size === 0 ? SHARED_ROUTES : SHARED_ROUTES.replace('.conf', `-${includes.size}.conf`), excluded });
-    return includes.get(key)!.file;
-  };
-  if (useInclude) includeFor(new Set());
+  const overridden = new Set<string>();
+  for (const p of plans) if (p.host !== undefined) for (const k of p.ownKeys) overridden.add(k);
+  const common = byDefault.filter((sl) => !overridden.has(slotKey(sl.kind, sl.path)));
   const sharedNamed = new Set<Route>();
   if (useInclude) {
-    triedRoutes(byDefault, sharedNamed);
-    for (const p of plans) for (const r of triedRoutes(p.slots.filter((sl) => !sl.shared), new Set())) if (!r.hosts.length) sharedNamed.add(r);
+    for (const r of triedRoutes(byDefault, new Set())) sharedNamed.add(r);
+    for (const p of plans) for (const r of triedRoutes(p.own, new Set())) if (!r.hosts.length) sharedNamed.add(r);
+  }
+  // The twins for upgrades (tunnel.ts) of host-less routes live with their named locations; host routes' in their server.
+  const sharedTunnels = new Set<Route>();
+  if (useInclude) {
+    servedRoutes(byDefault, sharedTunnels);
+    for (const p of plans) for (const r of servedRoutes(p.own, new Set())) if (!r.hosts.length) sharedTunnels.add(r);
   }
   const servers = [];
   for (const plan_ of plans) {
@@ -105,11 +107,14 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     let routes;
     let include: NgxArg[] = [];
     if (!useInclude) {
-      routes = locations.block(plan_.slots, true, triedRoutes(plan_.slots, new Set()));
+      const slots = serverSlots(plan_, byDefault);
+      routes = locations.block(slots, true, triedRoutes(slots, new Set()), servedRoutes(slots, new Set()));
     } else {
-      const own = plan_.slots.filter((sl) => !sl.shared);
-      routes = locations.block(own, false, [...triedRoutes(own, new Set())].filter((r) => !sharedNamed.has(r)));
-      include = [quote(includeFor(new Set(own.map((sl) => slotKey(sl.kind, sl.path)))), 'include'), quote(SHARED_NAMED, 'include')];
+      const inline = [...(isDefault ? [] : plan_.own), ...byDefault.filter((sl) => overridden.has(slotKey(sl.kind, sl.path)) && !plan_.ownKeys.has(slotKey(sl.kind, sl.path)))];
+      if (isDefault) inline.push(...byDefault.filter((sl) => overridden.has(slotKey(sl.kind, sl.path))));
+      routes = locations.block(inline, false, [...triedRoutes(inline, new Set())].filter((r) => !sharedNamed.has(r)),
+        [...servedRoutes(inline, new Set())].filter((r) => r.hosts.length > 0));
+      include = [quote(SHARED_ROUTES, 'include'), quote(SHARED_NAMED, 'include')];
     }
     for (const kind of ['http', 'https'] as const) {
       if (proxy.listen[kind] === undefined) continue;
@@ -172,15 +177,15 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
     status: { listen: (() => { const ep = plan.bind('proxy', opts.instance, 'status'); return hostPort(ep.host, ep.port); })() },
   };
   const files: LayerFile[] = [{ path: 'nginx.conf', content: render('nginx.conf', view) }];
-  for (const { file, excluded } of includes.values()) {
-    files.push({ path: file, content: render('shared-routes.conf', {
+  if (useInclude) {
+    files.push({ path: SHARED_ROUTES, content: render('shared-routes.conf', {
       header: `generated by edgegen from ${model.source}: routes without hosts, included by the servers of nginx.conf`,
-      routes: locations.block(byDefault.filter((sl) => !excluded.has(slotKey(sl.kind, sl.path))), true) }) });
+      routes: locations.block(common, true) }) });
   }
   if (useInclude) {
     files.push({ path: SHARED_NAMED, content: render('shared-routes.conf', {
       header: `generated by edgegen from ${model.source}: named locations of routes without hosts, included by the servers of nginx.conf`,
-      routes: locations.block([], false, [...sharedNamed].sort((a, b) => a.order - b.order)) }) });
+      routes: locations.block([], false, [...sharedNamed].sort((a, b) => a.order - b.order), sharedTunnels) }) });
   }
   return files;
 }

@@ -45,10 +45,15 @@ export function negate(test: NgxArg): NgxArg {
   return test.replace(' ~ ', ' !~ ').replace(' ~* ', ' !~* ') as NgxArg;
 }
 
-/** A slot's candidates split: those tried by tests (jumping to their named location), and the one served in place. */
-export function splitSlot(slot: PathSlot): { tried: Candidate[]; served?: Route } {
-  if (!slot.complete) return { tried: slot.candidates };
-  return { tried: slot.candidates.slice(0, -1), served: slot.candidates[slot.candidates.length - 1].route };
+/**
+ * A slot's candidates split: those tried by tests (jumping to their named location), and the last one, served in
+ * place; when the slot is not complete, that one keeps its tests as guards (a failed one answers the 404).
+ */
+export function splitSlot(slot: PathSlot, memo?: Map<string, readonly NgxArg[]>): { tried: Candidate[]; served?: Route; guards: readonly NgxArg[] } {
+  const last = slot.candidates[slot.candidates.length - 1];
+  if (!last) return { tried: [], guards: [] };
+  const guards = slot.complete ? [] : candidateTests(last, memo).map(negate);
+  return { tried: slot.candidates.slice(0, -1), served: last.route, guards };
 }
 
 /** The rewrite-phase lines that try candidates in order (indent: the location body's). */

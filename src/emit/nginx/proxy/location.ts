@@ -26,7 +26,9 @@ export interface Location {
   match: NgxArg;
   /** Routes tried before the one served here, as rewrite-phase lines (slots.ts dispatchText); values: their count. */
   dispatch: { text: string; values: number };
-  /** No route takes what the tried ones leave: the JSON 404. */
+  /** Tests that answer the JSON 404 when one holds (the served route's failed conditions, when no route follows it). */
+  guards: readonly NgxArg[];
+  /** No route takes what lands here: the JSON 404. */
   noRoute: boolean;
   /** cacheControl: a long-lived Cache-Control for successful responses only (add_header without always). */
   static: { root: NgxArg; expires: NgxArg | false; cacheControl: NgxArg | false } | false;
@@ -78,6 +80,7 @@ function headersText(headers: readonly NgxArg[]): string {
 function text(l: Location): string {
   let s = `\n        # ${l.comment}\n        location ${l.match} {\n`;
   s += l.dispatch.text;
+  for (const g of l.guards) s += `${I1}if (${g}) {\n${I2}${NO_ROUTE}${I1}}\n`;
   if (l.noRoute) s += `${I1}default_type application/json;\n${I1}${NO_ROUTE}`;
   if (l.static) {
     s += `${I1}root ${l.static.root};\n${I1}try_files $uri =404;\n`;
@@ -96,7 +99,7 @@ function text(l: Location): string {
  * MAX_VIEW_VALUES cap of text.ts where it was.
  */
 function valueCount(l: Location): number {
-  let n = 4 + (l.static ? 3 : 1) + 1 + l.dispatch.values + 1 + l.headers.length;
+  let n = 4 + (l.static ? 3 : 1) + 1 + l.dispatch.values + l.guards.length + 1 + l.headers.length;
   if (l.proxy) n += 8 + l.rewrite.length + (l.proxy.cache ? 5 : 1);
   else n += 1;
   return n;
