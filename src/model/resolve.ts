@@ -86,7 +86,7 @@ export function resolve(spec: Spec, parsed: ParsedSpec): Model {
       return { index: j, address: inst.address, host: inst.address.slice(0, cut), port: Number(inst.address.slice(cut + 1)), weight: inst.weight, backup: inst.backup };
     }),
     healthCheck: healthCheck(s.healthCheck),
-    timeouts: { connectMs: durationMs(s.timeouts.connect), readMs: durationMs(s.timeouts.read), sendMs: durationMs(s.timeouts.send) },
+    timeouts: { connectMs: durationMs(s.timeouts.connect), readMs: durationMs(s.timeouts.read), sendMs: durationMs(s.timeouts.send), tunnelMs: durationMs(s.timeouts.tunnel) },
     retries: s.retries,
     origin: origin(['services', i]),
   }));
@@ -126,6 +126,7 @@ export function resolve(spec: Spec, parsed: ParsedSpec): Model {
         connectMs: r.timeouts?.connect ? durationMs(r.timeouts.connect) : svc.timeouts.connectMs,
         readMs: r.timeouts?.read ? durationMs(r.timeouts.read) : svc.timeouts.readMs,
         sendMs: r.timeouts?.send ? durationMs(r.timeouts.send) : svc.timeouts.sendMs,
+        tunnelMs: r.timeouts?.tunnel ? durationMs(r.timeouts.tunnel) : svc.timeouts.tunnelMs,
       },
       origin: origin(['routes', i]),
     };

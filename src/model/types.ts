@@ -41,7 +41,8 @@ export interface Service {
   algorithm: 'roundrobin' | 'leastconn' | 'iphash' | 'random' | 'hash';
   instances: ServiceInstance[];
   healthCheck?: HealthCheck;
-  timeouts: { connectMs: number; readMs: number; sendMs: number };
+  /** tunnelMs: how long an upgraded connection (WebSocket) may idle. */
+  timeouts: { connectMs: number; readMs: number; sendMs: number; tunnelMs: number };
   retries: number;
   origin: Origin;
 }
@@ -76,7 +77,7 @@ export interface Route {
   cors?: Applied<CorsPolicy>;
   requestHeaders?: HeaderTransform;
   responseHeaders?: HeaderTransform;
-  timeouts: { connectMs: number; readMs: number; sendMs: number };
+  timeouts: { connectMs: number; readMs: number; sendMs: number; tunnelMs: number };
   origin: Origin;
 }
 

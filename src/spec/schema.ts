@@ -210,7 +210,9 @@ export const service = z
     protocol: z.enum(['http', 'https']).default('http'),
     algorithm: z.enum(['roundrobin', 'leastconn', 'iphash', 'random', 'hash']).default('roundrobin'),
     healthCheck: healthCheck.optional(),
-    timeouts: z.object({ connect: timeout.default('5s'), read: timeout.default('60s'), send: timeout.default('60s') }).strict().prefault({}),
+    timeouts: z.object({ connect: timeout.default('5s'), read: timeout.default('60s'), send: timeout.default('60s'),
+      tunnel: timeout.default('1h').describe('idle timeout of an upgraded connection (WebSocket) once the upgrade went through; read and send govern ordinary requests') })
+      .strict().prefault({}),
     retries: z.number().int().min(0).max(10).default(2),
   })
   .strict();
@@ -236,7 +238,8 @@ export const route = z
     rateLimit: z.union([rateLimit, z.literal(false)]).optional(),
     cache: z.union([cache, z.literal(false)]).optional(),
     cors: z.union([cors, z.literal(false)]).optional(),
-    timeouts: z.object({ connect: timeout.optional(), read: timeout.optional(), send: timeout.optional() }).strict().optional(),
+    timeouts: z.object({ connect: timeout.optional(), read: timeout.optional(), send: timeout.optional(),
+      tunnel: timeout.optional().describe('idle timeout of an upgraded connection (WebSocket) on this route; default: the service\'s') }).strict().optional(),
   })
   .strict();
 

@@ -29,7 +29,7 @@ function balanceFor(algorithm: string, hashHeader?: string): HapWord {
 
 /** The longest tunnel (upgraded connection) idle timeout of some routes: HAProxy's, where it cannot tell them apart. */
 function tunnelMs(routes: readonly Route[]): number {
-  return routes.reduce((m, r) => Math.max(m, (r.timeouts as { tunnelMs?: number }).tunnelMs ?? 3_600_000), 1000);
+  return routes.reduce((m, r) => Math.max(m, r.timeouts.tunnelMs), 1000);
 }
 
 function checkLines(path: string, expect: number): HapWord[] {
@@ -41,8 +41,13 @@ function serviceBackend(s: Service, model: Model, plan: AddressPlan): Backend {
   const hc = s.healthCheck;
   const lines: HapWord[] = [];
   if (hc) lines.push(...checkLines(hc.path, hc.expectStatus), w('default-server inter', time(hc.intervalMs), 'fall', num(hc.fall), 'rise', num(hc.rise)));
+  // After an upgrade (WebSocket) the tunnel timeout replaces client and server: the service's, or per route in http mode.
+  const routes = model.routes.filter((r) => r.service === s);
+  const http = lb.settings.mode === 'http';
   lines.push(w('timeout connect', time(s.timeouts.connectMs)), w('timeout server', time(s.timeouts.readMs)),
-    w('timeout tunnel', time(tunnelMs(model.routes.filter((r) => r.service === s)))), w('retries', num(s.retries)));
+    w('timeout tunnel', time(http ? s.timeouts.tunnelMs : tunnelMs(routes))), w('retries', num(s.retries)));
+  if (http) for (const r of routes) if (r.timeouts.tunnelMs !== s.timeouts.tunnelMs)
+    lines.push(w('http-request set-timeout tunnel', time(r.timeouts.tunnelMs), `if { var(txn.route) -m str ${ident(r.id)} }`));
   if (lb.settings.mode === 'http') lines.push(w('http-reuse safe'));
   const servers = s.instances.map((inst) => {
     const ep = plan.service(s.name, inst.index);
