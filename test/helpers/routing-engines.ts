@@ -31,7 +31,7 @@ const ENGINE: Record<EngineId, { layer: LayerKind; spec: SpecLayer; bin: 'nginx'
   haproxy: { layer: 'loadBalancer', spec: 'loadBalancer', bin: 'haproxy', prefix: 'haproxy/' },
 };
 
-/** What answered a request: a route name, "none" (404 no route matched), or anything else as text (never a route). */
+/** What answered a request: a route name, "none" (404 no route matched), or anything else as text (never a route name). */
 export type Answer = string;
 export const NO_ROUTE = 'none';
 
@@ -152,6 +152,9 @@ export class RoutingLab {
       const model = loadSpec(specs('proxy'), 'routing-diff.yaml').model;
       if (!model) throw new Error(`generated spec is invalid:\n${specs('proxy')}`);
       result.model = requests.map((q) => chooseRoute(model.routes, q)?.name ?? NO_ROUTE);
+      // Each route has its own service, so the echo backend that answers (service s<i>) names the route.
+      const routeOf = new Map(model.routes.map((r) => [r.service.name, r.name]));
+      if (routeOf.size !== model.routes.length) throw new Error('every route needs its own service here');
       await Promise.all(this.live().map(async (id) => {
         let port: number;
         try {
@@ -165,7 +168,7 @@ export class RoutingLab {
           return;
         }
         const got = await sendAll(port, requests);
-        result.answers[id] = got.map((g) => g.answer);
+        result.answers[id] = got.map((g) => routeOf.get(g.answer) ?? g.answer);
         result.seen[id] = got.map((g) => g.path);
       }));
       if (this.kongRoute) {
@@ -291,7 +294,7 @@ function send(agent: Agent, port: number, q: RouteRequest): Promise<{ answer: An
         if (status === 200) {
           try {
             const j = JSON.parse(body) as { echo?: number; path?: string };
-            if (typeof j.echo === 'number') return done({ answer: `r${j.echo}`, path: j.path });
+            if (typeof j.echo === 'number') return done({ answer: `s${j.echo}`, path: j.path });
           } catch { /* not the echo */ }
         }
         if (status === 404 && NO_ROUTE_BODIES.some((b) => body.includes(b))) return done({ answer: NO_ROUTE });

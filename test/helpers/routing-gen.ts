@@ -149,6 +149,13 @@ export function specObject(routes: GenRoute[], layer: SpecLayer): Record<string,
   };
 }
 
+/** A hand-written route list (YAML, services s0..s<n-1>) as the spec of one layer. */
+export function specWithRoutes(layer: SpecLayer, services: number, routesYaml: string): string {
+  const head = stringify({ version: 1, name: 'routing-mechanism', ...LAYER_SPEC[layer],
+    services: Array.from({ length: services }, (_, i) => ({ name: serviceName(i), instances: [{ address: `127.0.0.1:${3000 + i}` }] })) });
+  return `${head}routes:\n${routesYaml}`;
+}
+
 export function specText(routes: GenRoute[], layer: SpecLayer): string {
   return stringify(specObject(routes, layer), { flowCollectionPadding: false, lineWidth: 0 });
 }
