@@ -97,7 +97,8 @@ function rewriteOf(ctx: Context, r: Route): NgxArg[] {
 export type LocationView = ReturnType<typeof routeLocation>;
 
 /** The location of one route, its policies in Kong's order: CORS preflight, auth, rate limit, transforms, cache. */
-export function routeLocation(ctx: Context, r: Route, match: NgxArg, guards: NgxArg[]) {
+/** `tunnel`: the twin that serves the route's upgrades (tunnel.ts): tunnel timeouts, never cached. */
+export function routeLocation(ctx: Context, r: Route, match: NgxArg, guards: NgxArg[], tunnel = false) {
   const up = forwarding(ctx);
   const a = r.auth?.policy;
   const sets: NgxArg[] = [];
@@ -115,10 +116,10 @@ export function routeLocation(ctx: Context, r: Route, match: NgxArg, guards: Ngx
   requestTransform(r.requestHeaders, up, ctx.maps);
   const rl = r.rateLimit ? limitsFor(r, r.rateLimit.policy) : undefined;
   if (rl) after.unshift(rl.identity);
-  const cache = cacheFor(r, ctx.caches, ctx.maps);
+  const cache = tunnel ? false : cacheFor(r, ctx.caches, ctx.maps);
   const main = answer(ctx, r, [...(rl?.headers ?? []), ...(cache ? [cache.status] : [])]);
   return {
-    comment: `route ${r.name} -> ${ctx.next ? `${ctx.next.kind} layer` : `service ${r.service.name}`}`,
+    comment: `route ${r.name} -> ${ctx.next ? `${ctx.next.kind} layer` : `service ${r.service.name}`}${tunnel ? ', upgraded connections' : ''}`,
     match, dispatch: false as TextBlock | false, noRoute: false, guards, notFound: NOT_FOUND, json: JSON_TYPE, sets,
     preflight: r.cors ? answer(ctx, r, [], corsOf(ctx, r).preflight).headers : false,
     auth: a ? { denied: answer(ctx, r, [['WWW-Authenticate', expr('$edgegen_auth_challenge')]]).headers, failed: answer(ctx, r, []).headers } : false,
@@ -126,7 +127,8 @@ export function routeLocation(ctx: Context, r: Route, match: NgxArg, guards: Ngx
     refused: rl ? { name: rl.refused.name, body: rl.refused.body, json: JSON_TYPE, headers: answer(ctx, r, rl.refused.headers).headers } : false,
     proxy: {
       pass: passTo(ctx, r), setHeaders: lines(up), ssl: ssl(ctx, r), hide: main.hide,
-      connectTimeout: time(r.timeouts.connectMs), sendTimeout: time(r.timeouts.sendMs), readTimeout: time(r.timeouts.readMs),
+      connectTimeout: time(r.timeouts.connectMs), sendTimeout: time(tunnel ? r.timeouts.tunnelMs : r.timeouts.sendMs),
+      readTimeout: time(tunnel ? r.timeouts.tunnelMs : r.timeouts.readMs),
       tries: num(r.service.retries + 1), cache,
     },
     headers: main.headers,

@@ -5,6 +5,7 @@ import { escapeRegex, expr, ident, num, quote, regex, time, type NgxArg } from '
 import type { PathSlot } from '../../../model/routing.js';
 import { dispatchText, headerVar, namedLocation, slotMatch, splitSlot } from '../slots.js';
 import { LocationsWriter, tidy, type Location, type ProxyDirectives } from './location.js';
+import { tunnelJump, tunnelJumpValues, tunnelLocation } from '../tunnel.js';
 
 export function ttlMs(d: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(d)!;
@@ -45,22 +46,25 @@ export class RouteLocations {
     this.settings = model.proxy!.settings;
   }
 
-  /** The locations of a server's slots, its static locations, then the named locations `named` (routes the slots jump to). */
-  block(slots: Iterable<PathSlot>, withStatic: boolean, named: Iterable<Route> = NONE): TextBlock {
+  /**
+   * The locations of a server's slots, its static locations, then the named locations `named` (routes the slots jump to),
+   * then the twins for upgrades of `tunnels` (tunnel.ts: every route the server serves needs one in the server).
+   */
+  block(slots: Iterable<PathSlot>, withStatic: boolean, named: Iterable<Route> = NONE, tunnels: Iterable<Route> = NONE): TextBlock {
     const out = new LocationsWriter();
     for (const slot of slots) {
-      const { tried, served } = splitSlot(slot);
+      const { tried, served, guards } = splitSlot(slot, this.tests);
       const dispatch = { text: dispatchText(tried, I1, this.tests), values: tried.length * 4 };
       const match = slotMatch(slot);
-      if (served) out.add({ ...this.locationFor(served, match), dispatch });
-      else out.add({ comment: tidy(`${slot.path}: no route takes what ${tried.length ? 'the routes tried here leave' : 'lands here'}`), match,
-        dispatch, noRoute: true, static: false, rewrite: NONE, proxy: false, headers: NONE });
+      if (served) out.add({ ...this.locationFor(served, match), guards, dispatch: { text: dispatch.text + tunnelJump(served, I1, tried.length > 0, guards), values: dispatch.values + tunnelJumpValues(guards) } });
+      else out.add({ comment: tidy(`${slot.path}: no route takes what lands here`), match,
+        dispatch, guards: NONE, noRoute: true, static: false, rewrite: NONE, proxy: false, headers: NONE });
     }
     for (const st of withStatic ? this.settings.static : []) {
       out.add({
         comment: tidy(`static files under ${st.prefix}`),
         match: `^~ ${quote(st.prefix, 'static prefix')}` as NgxArg,
-        dispatch: NO_DISPATCH, noRoute: false,
+        dispatch: NO_DISPATCH, guards: NONE, noRoute: false,
         // immutable: one Cache-Control with max-age and immutable, on successful responses only (like expires: a 404 must
         // not be kept for the whole expiry); otherwise nginx's expires sets Expires and max-age.
         static: { root: quote(this.plan.file(st.root), 'static root'), expires: st.immutable ? false : time(ttlMs(st.expires)),
@@ -70,11 +74,13 @@ export class RouteLocations {
         headers: this.securityHeaders,
       });
     }
-    for (const r of [...named].sort((a, b) => a.order - b.order)) out.add(this.locationFor(r, namedLocation(r)));
+    for (const r of [...named].sort((a, b) => a.order - b.order)) out.add({ ...this.locationFor(r, namedLocation(r)), dispatch: { text: tunnelJump(r, I1, false), values: tunnelJumpValues() } });
+    for (const r of [...tunnels].sort((a, b) => a.order - b.order)) out.add(this.locationFor(r, tunnelLocation(r), true));
     return out.block();
   }
 
-  private locationFor(r: Route, match: NgxArg): Location {
+  /** `tunnel`: the twin for upgrades (tunnel timeouts, never cached). */
+  private locationFor(r: Route, match: NgxArg, tunnel = false): Location {
     let rewrite: readonly NgxArg[] = NONE;
     if (r.pathType !== 'regex' && (r.stripPrefix || r.rewrite)) {
       const base = r.path.replace(/\/$/, '');
@@ -83,15 +89,18 @@ export class RouteLocations {
       quote(`${to}/`, 'rewrite'); // spec text: the same checks as any literal before it becomes an expression with $1
       rewrite = [`${pattern} ${expr(`${to}/$1`)}` as NgxArg];
     }
-    const policy = r.cache?.layer === 'proxy' ? r.cache.policy : undefined;
+    const policy = r.cache?.layer === 'proxy' && !tunnel ? r.cache.policy : undefined;
     const svc = this.serviceFor(r.service);
     const cache = policy && this.cacheFor(policy);
-    return { comment: `route ${r.name}${svc.comment}`, match, dispatch: NO_DISPATCH, noRoute: false, static: false, rewrite,
-      proxy: this.proxyFor(r, svc, cache, policy), headers: cache ? cache.headers : NONE };
+    return { comment: `route ${r.name}${svc.comment}${tunnel ? ', upgraded connections' : ''}`, match, dispatch: NO_DISPATCH, guards: NONE, noRoute: false, static: false, rewrite,
+      proxy: this.proxyFor(r, svc, cache, policy, tunnel), headers: cache ? cache.headers : NONE };
   }
 
-  private proxyFor(r: Route, svc: ServiceParts, cache: CacheParts | undefined, policy: CachePolicy | undefined): ProxyDirectives {
-    const { connectMs, sendMs, readMs } = r.timeouts;
+  private proxyFor(r: Route, svc: ServiceParts, cache: CacheParts | undefined, policy: CachePolicy | undefined, tunnel: boolean): ProxyDirectives {
+    const { connectMs } = r.timeouts;
+    // After a 101 nginx keeps the read and send timeouts as the tunnel's idle timeouts.
+    const sendMs = tunnel ? r.timeouts.tunnelMs : r.timeouts.sendMs;
+    const readMs = tunnel ? r.timeouts.tunnelMs : r.timeouts.readMs;
     const last = svc.last;
     if (last && last.connectMs === connectMs && last.sendMs === sendMs && last.readMs === readMs && last.cache === cache) return last.proxy;
     const key = `${connectMs} ${sendMs} ${readMs} ${cache ? cache.id : ''}`;
