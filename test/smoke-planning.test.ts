@@ -9,6 +9,7 @@ import { processDriver } from '../src/runtime/process.js';
 import type { StackState } from '../src/runtime/state.js';
 import { cachePlan, cacheSpread } from '../src/smoke/checks/cache.js';
 import { routeFor } from '../src/smoke/checks/distribution.js';
+import { cheapestRoute } from '../src/smoke/checks/headers.js';
 import { findStaticFile } from '../src/smoke/checks/static.js';
 import { backendPath, CLIENT, LIMIT_PROBE_CLIENT, SmokeContext } from '../src/smoke/context.js';
 import { CHECK_GROUPS } from '../src/smoke/groups.js';
@@ -77,6 +78,19 @@ describe('smoke planning (issue 19.5)', () => {
     for (let i = 0; i < 5; i++) ctx.spend(r, 'alice', ok);
     expect(ctx.clientFor(r, ['alice'], 1)).toBeUndefined();
     expect(ctx.clientFor(r, ['bob'], 1)).toBe(CLIENT);
+  });
+
+  it('layer-wide checks take an uncached route when every route is limited (the cache checks need the cached ones\' budget)', async () => {
+    const ctx = await planning(fixtureModel('demo-nginx-gateway'));
+    expect(cheapestRoute(ctx)?.name).toBe('orders');
+    // Among equals (both cached here), the one with the most requests left.
+    const both = await planning(specModel('fixtures/demo-nginx-gateway.yaml', (t) => t.replace('    cache: false\n', '')));
+    const spendOn = (name: string) => ['alice', 'bob'].forEach((c) => both.spend(both.model.routes.find((r) => r.name === name)!, c, ok));
+    spendOn('catalog');
+    expect(cheapestRoute(both)?.name).toBe('orders');
+    spendOn('orders');
+    spendOn('orders');
+    expect(cheapestRoute(both)?.name).toBe('catalog');
   });
 
   it('each distinct cache policy is probed, a cache behind authentication with two consumers', async () => {

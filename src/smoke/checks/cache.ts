@@ -30,18 +30,22 @@ function madeFor(res: SmokeResponse): string | undefined {
   return (res.json?.headers as Record<string, string> | undefined)?.['x-consumer-username'];
 }
 
-/** Requests for one path as several consumers in turn (or none, each stream from its client address), `times` rounds; statuses per consumer. */
-async function rounds(ctx: SmokeContext, r: Route, shape: RequestShape, who: (SmokeConsumer | undefined)[], times: number, from: string[]) {
+/**
+ * `times` requests for one path as each consumer (or none), each stream from its client address; statuses per
+ * consumer. Interleaved (A, B, A, B) when one cache answers them all; otherwise consumer after consumer, so the later
+ * ones reach caches that already hold the earlier ones' answers (what a cache shared across consumers would serve).
+ */
+async function rounds(ctx: SmokeContext, r: Route, shape: RequestShape, who: (SmokeConsumer | undefined)[], times: number, from: string[], interleave = true) {
   const header = r.cache?.policy.statusHeader ?? 'X-Cache-Status';
   const seen = who.map(() => [] as { status: string; madeFor?: string }[]);
+  const order = interleave ? Array.from({ length: times }, () => [...who.keys()]).flat() : [...who.keys()].flatMap((k) => Array<number>(times).fill(k));
   let req = ctx.request(shape, {}, undefined, from[0]);
-  for (let i = 0; i < times; i++) {
-    for (const [k, c] of who.entries()) {
-      req = ctx.request(shape, c ? ctx.credentials(r, c)! : {}, undefined, from[k]);
-      const res = await ctx.send(req);
-      ctx.spend(r, c?.name, res);
-      seen[k].push({ status: `${res.status}:${cacheStatus(res.headers, header)}`, madeFor: madeFor(res) });
-    }
+  for (const k of order) {
+    const c = who[k];
+    req = ctx.request(shape, c ? ctx.credentials(r, c)! : {}, undefined, from[k]);
+    const res = await ctx.send(req);
+    ctx.spend(r, c?.name, res);
+    seen[k].push({ status: `${res.status}:${cacheStatus(res.headers, header)}`, madeFor: madeFor(res) });
   }
   return { seen, req };
 }
@@ -107,7 +111,7 @@ export async function cacheChecks(ctx: SmokeContext): Promise<CheckResult[]> {
       const from = ctx.clientsFor(r, names, tries);
       if (!from) return { status: 'not-run', reason: `the rate limit leaves fewer than ${tries * who.length} requests in this window` };
       const before = await hits(ctx, r, shape);
-      const { seen, req } = await rounds(ctx, r, shape, who, tries, from);
+      const { seen, req } = await rounds(ctx, r, shape, who, tries, from, spread === 1);
       const backend = (await hits(ctx, r, shape)) - before;
       const most = spread * who.length;
       const own = seen.every((s, k) => !perConsumer || s.every((x) => x.madeFor === names[k]));

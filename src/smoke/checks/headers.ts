@@ -4,10 +4,15 @@ import type { CheckResult, SmokeContext } from '../context.js';
 import { timed } from '../context.js';
 import { requestFor, winningRoute } from '../sample.js';
 
-/** A route that is cheapest to use: no auth, no rate limit if possible. */
+/**
+ * A route that is cheapest to use for a layer-wide check: no rate limit, no auth if possible, and uncached (the cache
+ * checks need the budget of cached routes); among limited ones, the one with the most requests left.
+ */
 export function cheapestRoute(ctx: SmokeContext): Route | undefined {
   const usable = ctx.model.routes.filter((r) => r.pathType === 'prefix' && (!r.auth || ctx.consumers.some((c) => ctx.credentials(r, c))));
-  return usable.find((r) => !r.rateLimit && !r.auth) ?? usable.find((r) => !r.rateLimit) ?? usable[0];
+  const cost = (r: Route) => (r.rateLimit ? 4 : 0) + (r.auth ? 2 : 0) + (r.cache ? 1 : 0);
+  const left = (r: Route) => Math.max(...(r.auth ? ctx.consumers.filter((c) => ctx.credentials(r, c)).map((c) => c.name) : [undefined]).map((c) => ctx.remaining(r, c)));
+  return [...usable].sort((a, b) => cost(a) - cost(b) || (left(b) - left(a) || 0))[0];
 }
 
 /** Security headers, X-Forwarded-For that the client cannot forge, and one request id from the edge to the backend. */
