@@ -5,6 +5,9 @@
  */
 
 import { CONTROL_PAYLOADS, PAYLOADS } from './payloads.js';
+// Kong routes carry the value inside a router expression (src/emit/kong/routes.ts).
+import { kongRegex } from '../../src/emit/kong/regex.js';
+import { atcString } from '../../src/emit/kong/routes.js';
 
 const SVC = 'services:\n  - { name: svc, instances: [{ address: "svc-1:3000" }] }';
 const route = (match = '{ path: /web }', extra = '') => `routes:\n  - { name: web, match: ${match}, service: svc${extra} }`;
@@ -64,21 +67,21 @@ export const SLOTS: Slot[] = [
   { id: 'consumers[].name', kind: 'name', text: spec({ gw: '{ ports: { http: 8000 }, auth: { type: key }, consumers: [{ name: @@, keys: [k1] }] }' }), embed: (p) => `a${p}b`, inert: [] },
 
   { id: 'match.path prefix @haproxy', kind: 'url path', text: atLb({ routes: route('{ path: @@ }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
-  { id: 'match.path prefix @nginx+kong', kind: 'url path', text: atGwProxy({ routes: route('{ path: @@ }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ nginx: v, kong: v }), engine: true },
+  { id: 'match.path prefix @nginx+kong', kind: 'url path', text: atGwProxy({ routes: route('{ path: @@ }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ nginx: v, kong: `(http.path ^= ${atcString(v)})` }), engine: true },
   { id: 'match.path exact @haproxy', kind: 'url path', text: atLb({ routes: route('{ path: @@, pathType: exact }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
   { id: 'match.path exact @nginx+kong', kind: 'url path', text: atGwProxy({ routes: route('{ path: @@, pathType: exact }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ nginx: v }), engine: true },
   { id: 'match.path regex @haproxy', kind: 'regex', text: atLb({ routes: route('{ path: @@, pathType: regex }') }), embed: (p) => `^/a${p}b`, inert: REGEX_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
-  { id: 'match.path regex @nginx+kong', kind: 'regex', text: atGwProxy({ routes: route('{ path: @@, pathType: regex }') }), embed: (p) => `^/a${p}b`, inert: REGEX_SAFE, expect: (v) => ({ nginx: v, kong: `~${v.slice(1)}` }), engine: true },
+  { id: 'match.path regex @nginx+kong', kind: 'regex', text: atGwProxy({ routes: route('{ path: @@, pathType: regex }') }), embed: (p) => `^/a${p}b`, inert: REGEX_SAFE, expect: (v) => ({ nginx: v, kong: `(http.path ~ ${atcString(kongRegex(v))})` }), engine: true },
   { id: 'match.hosts[] @haproxy', kind: 'host', text: atLb({ routes: route('{ path: /web, hosts: [@@] }') }), embed: (p) => `a${p}b.example.com`, inert: [], engine: true },
   { id: 'match.hosts[] @nginx+kong', kind: 'host', text: atGwProxy({ routes: route('{ path: /web, hosts: [@@] }') }), embed: (p) => `a${p}b.example.com`, inert: [], engine: true },
   { id: 'match.headers value @haproxy', kind: 'header value', text: atLb({ routes: route('{ path: /web, headers: { X-A: [@@] } }') }), embed: (p) => `x${p}y`, inert: ['space', 'colon', 'tilde', 'aclFlag'], expect: (v) => ({ haproxy: v }), engine: true },
-  { id: 'match.headers value @nginx+kong', kind: 'header value', text: atGwProxy({ routes: route('{ path: /web, headers: { X-A: [@@] } }') }), embed: (p) => `x${p}y`, inert: ['space', 'colon', 'tilde', 'aclFlag'], expect: (v) => ({ kong: v }), engine: true },
+  { id: 'match.headers value @nginx+kong', kind: 'header value', text: atGwProxy({ routes: route('{ path: /web, headers: { X-A: [@@] } }') }), embed: (p) => `x${p}y`, inert: ['space', 'colon', 'tilde', 'aclFlag'], expect: (v) => ({ kong: `(http.path ^= r#"/web"#) && (any(lower(http.headers.x_a)) == ${atcString(v.toLowerCase())})` }), engine: true },
   { id: 'match.headers name', kind: 'header name', text: atGwProxy({ routes: route('{ path: /web, headers: { @@: [x] } }') }), embed: (p) => `X-A${p}b`, inert: [] },
   { id: 'rewrite @haproxy', kind: 'url path', text: atLb({ routes: route('{ path: /web }', ', rewrite: @@') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ haproxy: `${v}/\\1` }), engine: true },
   { id: 'rewrite @nginx', kind: 'url path', text: atGwProxy({ routes: route('{ path: /web }', ', rewrite: @@') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ nginx: `${v}/$1` }), engine: true },
   { id: 'services[].healthCheck.path', kind: 'url path', text: atLb({ services: 'services:\n  - { name: svc, instances: [{ address: "svc-1:3000" }], healthCheck: { path: @@ } }' }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
   { id: 'loadBalancer.stats.path', kind: 'url path', text: spec({ lb: '{ ports: { http: 80 }, stats: { port: 8404, path: @@ } }' }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
-  { id: 'proxy.static[].prefix', kind: 'url path', text: atGwProxy({ proxy: '{ ports: { http: 8080 }, static: [{ prefix: @@, root: /srv/www }] }' }), embed: (p) => `/a${p}b/`, inert: PATH_SAFE, expect: (v) => ({ nginx: v, kong: v }), engine: true },
+  { id: 'proxy.static[].prefix', kind: 'url path', text: atGwProxy({ proxy: '{ ports: { http: 8080 }, static: [{ prefix: @@, root: /srv/www }] }' }), embed: (p) => `/a${p}b/`, inert: PATH_SAFE, expect: (v) => ({ nginx: v, kong: `(http.path ^= ${atcString(v)}) && (http.method == r#"GET"# || http.method == r#"HEAD"#)` }), engine: true },
   { id: 'proxy.static[].root', kind: 'file path', text: spec({ proxy: '{ ports: { http: 8080 }, static: [{ prefix: /s/, root: @@ }] }' }), embed: (p) => `/srv/a${p}b`, inert: ['at'], expect: (v) => ({ nginx: v }), engine: true },
   { id: 'tls.certificate @nginx', kind: 'file path', text: spec({ tls: '{ strategy: terminate, certificate: @@, key: /etc/tls/edge.key }', proxy: '{ ports: { http: 8080, https: 8443 } }' }), embed: (p) => `/etc/tls/a${p}b.crt`, inert: ['at'], expect: (v) => ({ nginx: v }), engine: true },
   // HAProxy reads the key from beside the certificate, so the key path follows the certificate's.

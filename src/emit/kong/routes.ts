@@ -1,5 +1,6 @@
 import type { Route } from '../../model/types.js';
 import { EmitError } from '../text.js';
+import { kongRegex } from './regex.js';
 
 /**
  * Kong routes that choose as the model does (model/routing.ts chooseRoute: the first route in the model's order
@@ -28,14 +29,15 @@ const anyOf = (terms: string[]) => `(${terms.join(' || ')})`;
 /**
  * The route's conditions as one expression, each part parenthesized (the ATC parser ranks "||" above "&&").
  * - path: exact `==`, prefix `^=`, regex `~` (the spec anchors regexes at "^/"; Kong reads them with the Rust regex
- *   crate). The one `http.path` predicate is also what strip_path removes: Kong strips the text it matched.
+ *   crate, so they are written with JavaScript's meaning, regex.ts). The one `http.path` predicate is also what
+ *   strip_path removes: Kong strips the text it matched.
  * - hosts: compared in lower case, a wildcard "*.example.com" as a suffix ".example.com" (model: hostMatches).
  * - methods: any of them; headers: for each name, any request value equal to one of the values, case-insensitively.
  */
 export function routeExpression(r: Route): string {
   const parts: string[] = [];
   const op = r.pathType === 'exact' ? '==' : r.pathType === 'prefix' ? '^=' : '~';
-  parts.push(`(http.path ${op} ${atcString(r.path)})`);
+  parts.push(`(http.path ${op} ${atcString(r.pathType === 'regex' ? kongRegex(r.path) : r.path)})`);
   if (r.hosts.length)
     parts.push(anyOf(r.hosts.map((h) => (h.startsWith('*.')
       ? `lower(http.host) =^ ${atcString(h.slice(1).toLowerCase())}`

@@ -121,6 +121,14 @@ class Reader {
     const rest = this.p.slice(this.i);
     let open: string;
     let m: RegExpExecArray | null;
+    // the flag groups edgegen's own Kong regexes use (src/emit/kong/regex.ts): ASCII word boundaries, any character
+    const ascii = /^\(\?-u:\\([bB])\)/.exec(rest);
+    if (ascii) {
+      this.i += ascii[0].length;
+      const w = '[0-9A-Za-z_]';
+      return ascii[1] === 'b' ? `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))` : `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w}))`;
+    }
+    if (rest.startsWith('(?s:.)')) { this.i += 6; return '[\\s\\S]'; }
     if (rest.startsWith('(?:')) open = '(?:';
     else if ((m = /^\(\?P?<([A-Za-z_][A-Za-z0-9_.[\]]*)>/.exec(rest))) open = `(?<${m[1]}>`;
     else if (/^\(\?[=!]|^\(\?<[=!]/.test(rest)) fail('look-around is not supported');
