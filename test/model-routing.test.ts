@@ -48,7 +48,7 @@ function nginxOver(model: Model, req: RouteRequest): string {
   const slots = serverSlots(server, byDefault);
   let slot: PathSlot | undefined = slots.find((s) => s.kind === 'exact' && s.path === req.path);
   if (!slot) {
-    const redirect = slots.find((s) => s.kind === 'prefix' && s.path === `${req.path}/` && s.candidates.length > 0);
+    const redirect = slots.find((s) => s.path === `${req.path}/` && s.candidates.length > 0);
     if (redirect) return '301';
     slot = slots.filter((s) => s.kind === 'prefix' && req.path.startsWith(s.path)).sort((a, b) => b.path.length - a.path.length)[0];
   }
@@ -82,6 +82,11 @@ describe('the model decides: first route in the total order whose every conditio
     expect(nginxOver(model, { method: 'POST', path: '/a' })).toBe('404');
   });
 
+  it('an exact "/a/" leaves "/a" to the other routes (nginx would 301 it)', () => {
+    const model = modelOf([{ path: '/a/', pathType: 'exact', methods: ['PUT'] }]);
+    expect(nginxOver(model, { method: 'DELETE', path: '/a' })).toBe('404');
+  });
+
   it('a host-specific prefix beats a host-less regex; other hosts get the regex', () => {
     const model = modelOf([{ path: '^/api/.*$', pathType: 'regex' }, { path: '/api', pathType: 'prefix', hosts: ['shop.example.com'] }]);
     expect(model.routes.map((r) => r.name)).toEqual(['r1', 'r0']);
@@ -107,7 +112,7 @@ describe('the model decides: first route in the total order whose every conditio
 const PATHS = ['/', '/a', '/a/', '/a/1', '/a/b', '/a/b/', '/a/b/c', '/ab', '/b', '/b/x', '/x/1'];
 const routeIn: fc.Arbitrary<RouteIn> = fc.record({
   kind: fc.constantFrom('exact', 'prefix', 'regex'),
-  path: fc.constantFrom('/', '/a', '/a/', '/a/b', '/a/b/', '/ab', '/b'),
+  path: fc.constantFrom('/', '/a', '/a/', '/a/b', '/a/b/', '/ab', '/b', '/b/'),
   regex: fc.constantFrom('^/a/[0-9]+$', '^/a/.*$', '^/(a|b)/x', '^/a', '^/b/x$', '^/[ab]/'),
   hosts: fc.constantFrom([], [], ['h1.test'], ['*.test'], ['x.h1.test', 'h2.test']),
   methods: fc.constantFrom([], [], ['GET'], ['POST', 'DELETE']),

@@ -95,9 +95,9 @@ export function hostScopes(routes: readonly Route[]): HostScope[] {
 export interface Candidate { route: Route; testPath: boolean }
 
 /**
- * Where nginx puts a request by path alone, once every prefix location is `^~` (no regex location exists): an exact
- * location, else the longest prefix location. Exact slots: exact route paths, and a prefix "/a/" without its slash
- * (so nginx never answers "/a" with its own 301 to "/a/"). Prefix slots: prefix route paths and "/".
+ * Where nginx puts a request by path alone when no regex location exists: an exact location, else the longest prefix
+ * location. Exact slots: exact route paths, and every path "/a/" without its slash (so nginx never answers "/a" with
+ * its own 301 to "/a/"). Prefix slots: prefix route paths and "/".
  */
 export interface PathSlot {
   kind: 'exact' | 'prefix';
@@ -144,7 +144,8 @@ export class SlotIndex {
       else if (r.pathType === 'prefix') { add(this.prefixes, r.path, r); this.prefixPaths.add(r.path); }
       else add(this.byHead, regexHead(r.path), r);
     }
-    for (const p of this.prefixPaths) if (p.length > 1 && p.endsWith('/')) this.exactPaths.add(p.slice(0, -1));
+    // nginx answers "/a" with a 301 to "/a/" when a location "/a/" (exact or prefix) proxies, unless "= /a" exists.
+    for (const p of [...this.prefixPaths, ...this.exactPaths]) if (p.length > 1 && p.endsWith('/')) this.exactPaths.add(p.slice(0, -1));
     this.heads = [...this.byHead.keys()].sort();
   }
 
@@ -218,7 +219,9 @@ function sameDecision(a: PathSlot, b: PathSlot): boolean {
  */
 export function pruneSlots<T extends PathSlot>(slots: T[], others: ReadonlyMap<string, PathSlot> = new Map()): T[] {
   const prefixes = new Map<string, PathSlot>();
-  for (const s of slots) if (s.kind === 'prefix') prefixes.set(s.path, s);
+  const exacts = new Set<string>();
+  for (const s of slots) if (s.kind === 'prefix') prefixes.set(s.path, s); else exacts.add(s.path);
+  for (const s of others.values()) if (s.kind === 'exact') exacts.add(s.path);
   const prefixAt = (path: string) => prefixes.get(path) ?? others.get(slotKey('prefix', path));
   const parentOf = (path: string, strict: boolean) => {
     for (let n = strict ? path.length - 1 : path.length; n >= 1; n--) {
@@ -236,7 +239,7 @@ export function pruneSlots<T extends PathSlot>(slots: T[], others: ReadonlyMap<s
   for (const s of slots) {
     if (s.kind !== 'exact') continue;
     const slashed = prefixAt(`${s.path}/`);
-    if (slashed && !dropped.has(slashed)) continue;
+    if ((slashed && !dropped.has(slashed)) || exacts.has(`${s.path}/`)) continue;
     const parent = parentOf(s.path, false);
     if (parent && sameDecision(s, parent)) dropped.add(s);
   }
