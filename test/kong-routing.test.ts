@@ -114,7 +114,7 @@ describe("Kong's route choice is the model's", () => {
 const SEGS = ['a', 'b', 'v1', '42'];
 const seg = fc.constantFrom(...SEGS);
 const segs = fc.array(seg, { minLength: 0, maxLength: 3 });
-const REGEX_TAILS = ['/[0-9]+', '/.*', '/[^/]+', '(/.*)?', '/b', '/(a|b)', '/[a-z]+/c'];
+const REGEX_TAILS = ['/[0-9]+', '/.*', '/[^/]+', '(/.*)?', '/b', '/(a|b)', '/[a-z]+/c', '/\\d{2}', '(?:/x)?', '\\b', '/[\\w-]+'];
 const pathMatch = fc.oneof(
   fc.record({ pathType: fc.constant('exact' as const), path: fc.tuple(segs, fc.boolean()).map(([s, slash]) => `/${s.join('/')}${slash && s.length ? '/' : ''}`) }),
   fc.record({ pathType: fc.constant('prefix' as const), path: fc.tuple(segs, fc.boolean()).map(([s, slash]) => `/${s.join('/')}${slash && s.length ? '/' : ''}`) }),
@@ -150,7 +150,8 @@ const routeSet = fc.array(routeArb, { minLength: 2, maxLength: 6 }).map((rs) => 
 function requests(routes: SpecRoute[]): RouteRequest[] {
   const paths = new Set(['/', '/a', '/a/', '/a/b', '/a/b/c', '/v1/42', '/b/42/c', '/42', '/a/x/c', '/zz']);
   for (const r of routes) {
-    const p = r.match.pathType === 'regex' ? r.match.path.replace(/^\^/, '').replace(/\$$/, '').replace(/\(\/\.\*\)\?|\/\.\*|\/\[\^\/\]\+|\/\[0-9\]\+|\/\(a\|b\)|\/\[a-z\]\+\/c/g, '/42') : r.match.path;
+    // a regex route's path with each variable tail replaced by a sample (and without it)
+    const p = r.match.pathType === 'regex' ? r.match.path.replace(/^\^/, '').replace(/\$$/, '').replace(/\(\/\.\*\)\?|\/\.\*|\/\[\^\/\]\+|\/\[0-9\]\+|\/\(a\|b\)|\/\[a-z\]\+\/c|\/\\d\{2\}|\(\?:\/x\)\?|\\b|\/\[\\w-\]\+/g, '/42') : r.match.path;
     for (const q of [p, `${p}/x`, `${p}x`, p.replace(/\/$/, '') || '/']) paths.add(q);
   }
   const out: RouteRequest[] = [];
