@@ -96,12 +96,12 @@ describe('smoke planning (issue 19.5)', () => {
   it('each distinct cache policy is probed, a cache behind authentication with two consumers', async () => {
     const ctx = await planning(model);
     const plan = cachePlan(ctx);
-    expect(plan.map((p) => [p.route.name, p.perConsumer, p.reason])).toEqual([['accounts', true, undefined], ['sessions', true, undefined]]);
+    expect(plan.map((p) => [p.route.name, p.perConsumer, p.reason])).toEqual([['accounts', true, undefined], ['sessions', true, undefined], ['status', false, undefined]]);
     // A third route with the same policy as accounts adds no probe.
     const more = await planning(specModel(STACK19, (t) => t.replace('routes:\n', 'routes:\n  - { name: profiles, match: { path: /api/profiles }, service: accounts }\n')));
     const names = cachePlan(more).map((p) => p.route.name);
-    expect(names).toHaveLength(2);
-    expect(names).toContain('sessions');
+    expect(names).toHaveLength(3);
+    expect(names).toEqual(expect.arrayContaining(['sessions', 'status']));
   });
 
   it('a cache behind an NGINX gateway that round-robins its proxies may MISS once per proxy; Kong hashes the path', async () => {

@@ -14,7 +14,8 @@ import { processesMentioning, scratchRoot } from './helpers/stack.js';
 /**
  * Issue 19's second stack, written as a new user would (test/specs/issue19-stack.yaml): TLS passthrough at HAProxy
  * (tcp, source) -> 2 NGINX gateways (JWT, keys, CORS, header transforms, 4 requests/minute per IP) -> 2 NGINX
- * proxies with a per-consumer cache -> 3 services (leastconn, iphash, a stripPrefix route). Process runtime.
+ * proxies with a per-consumer cache -> 3 services (leastconn, iphash, a stripPrefix route); plus an open exact route
+ * with its own cache policy. Process runtime.
  */
 const SPEC = 'test/specs/issue19-stack.yaml';
 const engines = Boolean((await findBinary('nginx')) && (await findBinary('haproxy')));
@@ -85,6 +86,8 @@ maybe('issue 19\'s second stack: smoke plans around limits, rewrites and per-con
     const cached = find(results, 'cache', /a MISS each, then a HIT each/);
     expect(cached.map((r) => r.name)).toEqual([expect.stringMatching(/^route accounts: GET as alice and bob/), expect.stringMatching(/^route sessions: GET as alice and bob/)]);
     for (const r of cached) expect(r).toMatchObject({ status: 'pass', observed: expect.stringMatching(/^alice: 200:MISS.*200:HIT.*; bob: 200:MISS.*200:HIT.*; backend saw [234]$/) });
+    // An exact route with its own policy (no auth: one anonymous client) is checked too.
+    expect(find(results, 'cache', /^route status: GET twice -> MISS then HIT$/)[0]).toMatchObject({ status: 'pass', observed: expect.stringMatching(/^anonymous: 200:MISS.*200:HIT.*; backend saw [12]$/) });
     expect(find(results, 'cache', /route media: not cached/)[0]).toMatchObject({ status: 'pass', observed: expect.stringMatching(/backend saw 2$/) });
   });
 
