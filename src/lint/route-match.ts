@@ -1,7 +1,12 @@
-import type { Route } from '../model/types.js';
 import { literalPrefix } from '../model/regex.js';
+import { hostMatches, routeRegex } from '../model/routing.js';
+import type { Route } from '../model/types.js';
 
-/** Set relations between route matches, for shadowing and overlap. "a covers b": every request b matches, a matches too. */
+/**
+ * Set relations between route matches, for shadowing and overlap. "a covers b": every request b matches, a matches
+ * too. Which route takes a request is the model's decision (src/model/routing.ts: the first in route.order whose
+ * conditions hold); the rules only ask whether an earlier route covers or overlaps a later one.
+ */
 
 /** A path match in a comparable form: regexes that are plain anchored literals become exact or prefix matches. */
 type PathMatch = { kind: 'exact'; path: string } | { kind: 'prefix'; path: string } | { kind: 'regex'; source: string; literalPrefix: string };
@@ -29,13 +34,20 @@ function computePathMatch(r: Route): PathMatch {
   return { kind: 'regex', source: r.path, literalPrefix: literalPrefix(r.path) };
 }
 
+const regexes = new Map<string, RegExp>();
+function regexOf(source: string): RegExp {
+  let re = regexes.get(source);
+  if (!re) regexes.set(source, (re = new RegExp(source)));
+  return re;
+}
+
 export function pathCovers(a: PathMatch, b: PathMatch): boolean {
   if (a.kind === 'prefix') {
     if (b.kind === 'regex') return b.literalPrefix.startsWith(a.path);
     return b.path.startsWith(a.path);
   }
   if (a.kind === 'exact') return b.kind === 'exact' && a.path === b.path;
-  if (b.kind === 'exact') return new RegExp(a.source).test(b.path);
+  if (b.kind === 'exact') return regexOf(a.source).test(b.path);
   return b.kind === 'regex' && a.source === b.source;
 }
 
@@ -43,7 +55,8 @@ export function samePath(a: PathMatch, b: PathMatch): boolean {
   return pathCovers(a, b) && pathCovers(b, a);
 }
 
-const hostCovers = (a: string, b: string) => a.toLowerCase() === b.toLowerCase() || (a.startsWith('*.') && b.toLowerCase().endsWith(a.slice(1).toLowerCase()));
+/** Host pattern a matches every host pattern b does (a wildcard b stands for names ending in its suffix). */
+const hostCovers = (a: string, b: string) => a.toLowerCase() === b.toLowerCase() || (a.startsWith('*.') && hostMatches(a, b.startsWith('*.') ? b.slice(1) : b));
 
 /** No hosts means every host. */
 export function hostsCover(a: string[], b: string[]): boolean {
@@ -109,7 +122,7 @@ export function coverCandidates(routes: Route[]): Map<Route, Route[]> {
     const m = pathMatch(r);
     if (m.kind === 'prefix') add(prefixes, m.path, r);
     else add(byKey, pathKey(m), r);
-    if (m.kind === 'regex') add(regexes, m.literalPrefix, { route: r, re: new RegExp(m.source) });
+    if (m.kind === 'regex') add(regexes, m.literalPrefix, { route: r, re: routeRegex(r) });
   }
   // Only the lengths some prefix (or literal prefix) has can match.
   const prefixLengths = lengthsOf(prefixes.keys());
