@@ -24,8 +24,8 @@ function specModel(file: string, edit: (t: string) => string = (t) => t): Model 
 }
 
 /** A context over a stack that is not running: planning only (budgets, routes, addresses). */
-async function planning(model: Model): Promise<SmokeContext> {
-  const state = { name: model.name, entry: { http: 'http://127.0.0.1:9' }, units: [], stateDir: '/nonexistent', runtime: 'process' } as unknown as StackState;
+async function planning(model: Model, network: 'host' | 'bridge' = 'host'): Promise<SmokeContext> {
+  const state = { name: model.name, entry: { http: 'http://127.0.0.1:9' }, units: [], stateDir: '/nonexistent', runtime: 'process', network } as unknown as StackState;
   return new SmokeContext(model, state, processDriver(), TEST_ENV).init();
 }
 
@@ -70,6 +70,15 @@ describe('smoke planning (issue 19.5)', () => {
     const two = ctx.clientsFor(r, ['alice', 'bob'], 3)!;
     expect(new Set(two).size).toBe(2);
     expect(two).not.toContain(LIMIT_PROBE_CLIENT);
+  });
+
+  it('on a Docker bridge network every client looks the same to the engines: no spare addresses, and the reason', async () => {
+    const ctx = await planning(model, 'bridge');
+    expect(ctx.aliases).toBe(false);
+    expect(ctx.noAliases).toMatch(/bridge network/);
+    const r = route('accounts');
+    for (let i = 0; i < 4; i++) ctx.spend(r, 'alice', ok);
+    expect(ctx.clientFor(r, ['bob'], 1)).toBeUndefined();
   });
 
   it('a per-consumer budget does not move to another address (the address does not matter to it)', async () => {

@@ -94,10 +94,10 @@ export async function rateLimitChecks(ctx: SmokeContext): Promise<CheckResult[]>
       const headersOk = h['retry-after'] !== undefined && (h[`x-ratelimit-limit-${period.toLowerCase()}`] !== undefined || h['ratelimit-limit'] !== undefined);
       const inRange = total >= limit && total <= limit * spread;
       // The engines must count the probe as its own client: the backend is told the address it was sent from.
-      const asSent = !perIp || seenAs === undefined || seenAs === from;
+      const asSent = from === CLIENT || seenAs === undefined || seenAs === from;
       return {
         status: inRange && headersOk && asSent ? 'pass' : 'fail',
-        expected: `${limit} pass then 429 with Retry-After and rate-limit headers${effective}${perIp ? `; the backend sees the client as ${from}` : ''}`,
+        expected: `${limit} pass then 429 with Retry-After and rate-limit headers${effective}${from !== CLIENT ? `; the backend sees the client as ${from}` : ''}`,
         observed: `effective limit ${total}; 429 with Retry-After=${h['retry-after'] ?? 'missing'}, X-RateLimit-Limit-${period}=${h[`x-ratelimit-limit-${period.toLowerCase()}`] ?? 'missing'}${perIp ? `; backend saw the client as ${seenAs ?? '(not told)'}` : ''}`,
         reproduce: ctx.curl(req),
       };
@@ -123,7 +123,7 @@ export async function rateLimitChecks(ctx: SmokeContext): Promise<CheckResult[]>
  */
 async function otherClient(ctx: SmokeContext, r: Route, shape: RequestShape, creds: Record<string, string>, consumer: string | undefined,
   limited: string, refusedMarker: string | undefined, local: boolean): Promise<Omit<CheckResult, 'layer' | 'check' | 'name' | 'durationMs'>> {
-  if (limited === CLIENT) return { status: 'not-run', reason: `no second loopback address to send from here (${LIMIT_PROBE_CLIENT} cannot be bound)` };
+  if (limited === CLIENT) return { status: 'not-run', reason: `no second client address to send from: ${ctx.noAliases}` };
   if (!refusedMarker) return { status: 'not-run', reason: `${limited} was not refused` };
   const refusedBy = local ? await servedBy(ctx.units('gateway'), refusedMarker) : [];
   if (local && refusedBy.length !== 1) return { status: 'not-run', reason: 'the gateway access logs do not show which instance refused the probe' };
