@@ -32,88 +32,101 @@ export function fieldType(field: string): 'String' | 'Int' | 'IpAddr' | undefine
 }
 
 class AtcError extends Error {}
+const IDENT = /[A-Za-z][A-Za-z0-9_.]*/y;
+const IP = /(\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*)(\/\d{1,3})?/y;
+const INT = /(-?)(0x[0-9A-Fa-f]+|0[0-7]+|\d+)/y;
+const NOT_IN = /not\s+in\b/y;
 const OPS: AtcOp[] = ['==', '!=', '~', '^=', '=^', '>=', '<=', '>', '<', 'contains', 'in'];
 
 /** Parses an expression (syntax only). Throws with a message on a syntax error or a regex the Rust crate rejects. */
-function parse(src: string): AtcExpr {
-  let i = 0;
-  const ws = () => { while (i < src.length && ' \t\r\n'.includes(src[i]!)) i++; };
-  const err = (what: string): never => { throw new AtcError(`${what} at position ${i + 1}`); };
-  const ident = () => {
-    const m = /^[A-Za-z][A-Za-z0-9_.]*/.exec(src.slice(i));
-    if (!m) return err('expected a field name');
-    i += m[0].length;
-    return m[0];
-  };
+class Parser {
+  private i = 0;
+  constructor(private readonly src: string) {}
 
-  const lhs = (): { field: string; lower: boolean; any: boolean } => {
-    const name = ident();
-    ws();
-    if (src[i] !== '(') return { field: name, lower: false, any: false };
-    i++;
-    ws();
-    const inner = lhs();
-    ws();
-    if (src[i] !== ')') err('expected ")"');
-    i++;
+  private ws() {
+    for (let c = this.src.charCodeAt(this.i); c === 32 || c === 9 || c === 10 || c === 13; c = this.src.charCodeAt(++this.i));
+  }
+  private err(what: string): never { throw new AtcError(`${what} at position ${this.i + 1}`); }
+  /** A sticky match at the cursor (no copy of the rest of the text). */
+  private at(re: RegExp) {
+    re.lastIndex = this.i;
+    return re.exec(this.src);
+  }
+  private ident() {
+    const m = this.at(IDENT);
+    if (!m) return this.err('expected a field name');
+    this.i += m[0].length;
+    return m[0];
+  }
+
+  private lhs(): { field: string; lower: boolean; any: boolean } {
+    const name = this.ident();
+    this.ws();
+    if (this.src[this.i] !== '(') return { field: name, lower: false, any: false };
+    this.i++;
+    this.ws();
+    const inner = this.lhs();
+    this.ws();
+    if (this.src[this.i] !== ')') this.err('expected ")"');
+    this.i++;
     if (name === 'lower') inner.lower = true;
     else if (name === 'any') inner.any = true;
     else throw new AtcError(`unknown transformation function: ${name}`);
     return inner;
-  };
+  }
 
-  const rhs = (): AtcValue => {
-    if (src.startsWith('r#"', i)) {
-      const end = src.indexOf('"#', i + 3);
-      if (end < 0) err('unterminated raw string');
-      const value = src.slice(i + 3, end);
-      i = end + 2;
+  private rhs(): AtcValue {
+    if (this.src.startsWith('r#"', this.i)) {
+      const end = this.src.indexOf('"#', this.i + 3);
+      if (end < 0) this.err('unterminated raw string');
+      const value = this.src.slice(this.i + 3, end);
+      this.i = end + 2;
       return { type: 'String', value };
     }
-    if (src[i] === '"') {
+    if (this.src[this.i] === '"') {
       let value = '';
-      i++;
+      this.i++;
       for (;;) {
-        const c = src[i];
-        if (c === undefined) return err('unterminated string');
-        if (c === '"') { i++; break; }
+        const c = this.src[this.i];
+        if (c === undefined) return this.err('unterminated string');
+        if (c === '"') { this.i++; break; }
         if (c === '\\') {
-          const e = { '"': '"', '\\': '\\', n: '\n', r: '\r', t: '\t' }[src[i + 1] ?? ''];
-          if (e === undefined) err('invalid escape in string');
+          const e = { '"': '"', '\\': '\\', n: '\n', r: '\r', t: '\t' }[this.src[this.i + 1] ?? ''];
+          if (e === undefined) this.err('invalid escape in string');
           value += e;
-          i += 2;
+          this.i += 2;
           continue;
         }
         value += c;
-        i++;
+        this.i++;
       }
       return { type: 'String', value };
     }
-    let m = /^(\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*)(\/\d{1,3})?/.exec(src.slice(i));
+    let m = this.at(IP);
     if (m && (m[1]!.includes('.') || m[1]!.includes(':'))) {
-      i += m[0].length;
+      this.i += m[0].length;
       return { type: m[2] ? 'IpCidr' : 'IpAddr', value: m[0] };
     }
-    m = /^(-?)(0x[0-9A-Fa-f]+|0[0-7]+|\d+)/.exec(src.slice(i));
+    m = this.at(INT);
     if (m) {
-      i += m[0].length;
+      this.i += m[0].length;
       const d = m[2]!;
       const n = d.startsWith('0x') ? parseInt(d.slice(2), 16) : d.length > 1 && d.startsWith('0') ? parseInt(d, 8) : Number(d);
       return { type: 'Int', value: m[1] ? -n : n };
     }
-    return err('expected a value');
-  };
+    return this.err('expected a value');
+  }
 
-  const predicate = (): AtcPredicate => {
-    const l = lhs();
-    ws();
+  private predicate(): AtcPredicate {
+    const l = this.lhs();
+    this.ws();
     let op: AtcOp | undefined;
-    const notIn = /^not\s+in\b/.exec(src.slice(i));
-    if (notIn) { op = 'not in'; i += notIn[0].length; }
-    else for (const o of OPS) if (src.startsWith(o, i)) { op = o; i += o.length; break; }
-    if (!op) err('expected an operator');
-    ws();
-    const value = rhs();
+    const notIn = this.at(NOT_IN);
+    if (notIn) { op = 'not in'; this.i += notIn[0].length; }
+    else for (const o of OPS) if (this.src.startsWith(o, this.i)) { op = o; this.i += o.length; break; }
+    if (!op) this.err('expected an operator');
+    this.ws();
+    const value = this.rhs();
     const p: AtcPredicate = { kind: 'predicate', ...l, op: op!, rhs: value };
     if (op === '~') {
       if (value.type !== 'String') throw new AtcError('regex operator can only be used with String operands');
@@ -122,41 +135,43 @@ function parse(src: string): AtcExpr {
       if ('re' in r) p.regex = r.re;
     }
     return p;
-  };
+  }
 
-  const term = (): AtcExpr => {
-    ws();
-    if (src[i] === '!' || src[i] === '(') {
-      const not = src[i] === '!';
-      if (not) { i++; ws(); if (src[i] !== '(') err('expected term'); }
-      i++;
-      const e = expression();
-      ws();
-      if (src[i] !== ')') err('expected ")"');
-      i++;
+  private term(): AtcExpr {
+    this.ws();
+    if (this.src[this.i] === '!' || this.src[this.i] === '(') {
+      const not = this.src[this.i] === '!';
+      if (not) { this.i++; this.ws(); if (this.src[this.i] !== '(') this.err('expected term'); }
+      this.i++;
+      const e = this.expression();
+      this.ws();
+      if (this.src[this.i] !== ')') this.err('expected ")"');
+      this.i++;
       return not ? { kind: 'not', expr: e } : e;
     }
-    return predicate();
-  };
+    return this.predicate();
+  }
 
   // expression = term (op term)*; the Pratt parser gives "||" precedence over "&&" (both left-associative).
-  const expression = (): AtcExpr => {
+  private expression(): AtcExpr {
     const ors: AtcExpr[] = [];
-    let cur = term();
+    let cur = this.term();
     for (;;) {
-      ws();
-      if (src.startsWith('||', i)) { i += 2; cur = { kind: 'or', left: cur, right: term() }; continue; }
-      if (src.startsWith('&&', i)) { i += 2; ors.push(cur); cur = term(); continue; }
+      this.ws();
+      if (this.src.startsWith('||', this.i)) { this.i += 2; cur = { kind: 'or', left: cur, right: this.term() }; continue; }
+      if (this.src.startsWith('&&', this.i)) { this.i += 2; ors.push(cur); cur = this.term(); continue; }
       break;
     }
     ors.push(cur);
     return ors.reduce((left, right): AtcExpr => ({ kind: 'and', left, right }));
-  };
+  }
 
-  const e = expression();
-  ws();
-  if (i < src.length) err('unexpected input');
-  return e;
+  parse(): AtcExpr {
+    const e = this.expression();
+    this.ws();
+    if (this.i < this.src.length) this.err('unexpected input');
+    return e;
+  }
 }
 
 /** Type rules of semantics.rs for the HTTP schema. */
@@ -175,7 +190,7 @@ function validate(e: AtcExpr): void {
 /** The parsed expression, or Kong's reason to refuse it ("Router Expression failed validation: ..."). */
 export function parseAtc(src: string): { expr: AtcExpr } | { error: string } {
   try {
-    const expr = parse(src);
+    const expr = new Parser(src).parse();
     validate(expr);
     return { expr };
   } catch (e) {
