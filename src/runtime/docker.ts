@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { RuntimeError, tail, type Driver, type UnitHandle } from './driver.js';
 import { DEFAULT_IMAGES, type ImageLayer } from './images.js';
 import { readState, type UnitState } from './state.js';
-import type { Unit, UnitBridge } from './units.js';
+import { stopSignal, type Unit, type UnitBridge } from './units.js';
 import { projectRoot as rootDir } from '../paths.js';
 
 export type ImageOverrides = Partial<Record<ImageLayer, string>>;
 
 export const STACK_LABEL = 'edgegen.stack';
+/** Seconds a container gets to stop gracefully before Docker kills it. */
+const STOP_GRACE_S = 10;
 const projectRoot = rootDir();
 
 export async function dockerAvailable(docker = new Docker()): Promise<boolean> {
@@ -78,6 +80,9 @@ export function dockerDriver(overrides: ImageOverrides = {}, docker = new Docker
       // Root inside the container so the engines can read the 0600 keys edgegen wrote.
       User: '0',
       Labels: { [STACK_LABEL]: stack, 'edgegen.unit': unit.id },
+      // What `docker stop` (and edgegen down) sends first: the engine's graceful stop (nginx SIGQUIT, HAProxy SIGUSR1).
+      StopSignal: stopSignal(unit.engine),
+      StopTimeout: STOP_GRACE_S,
       ...(bridge ? {
         ExposedPorts: Object.fromEntries(bridge.publish.map((p) => [tcp(p.port), {}])),
         NetworkingConfig: { EndpointsConfig: { [bridge.network]: { Aliases: [bridge.alias] } } },
@@ -137,7 +142,7 @@ export function dockerDriver(overrides: ImageOverrides = {}, docker = new Docker
     async stop(u: UnitState) {
       if (!u.containerId) return;
       const c = docker.getContainer(u.containerId);
-      await c.stop({ t: 5 }).catch(() => {});
+      await c.stop({ t: STOP_GRACE_S }).catch(() => {});
       await c.remove({ force: true, v: true }).catch(() => {});
     },
     async logs(u: UnitState, lines = 50) {

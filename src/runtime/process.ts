@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { findBinary } from '../engines/binaries.js';
-import { sleep } from './health.js';
+import { groupMembers, sleep } from './health.js';
 import { RuntimeError, tail, type Driver } from './driver.js';
 import type { UnitState } from './state.js';
-import type { Engine, Unit } from './units.js';
+import { stopSignal, type Engine, type Unit } from './units.js';
+
+/** How long a graceful stop may take before the unit's processes are killed. */
+export const STOP_GRACE_MS = 10_000;
 
 const INSTALL_HINT: Record<Engine, string> = {
   nginx: 'apt-get install nginx',
@@ -23,7 +26,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Engines installed on this machine, run as child processes that outlive the CLI; `down` stops exactly their pids. */
+/**
+ * Engines installed on this machine, run as child processes that outlive the CLI, each the leader of its own process
+ * group; `down` stops exactly those groups.
+ */
 export function processDriver(): Driver {
   const binaries = new Map<string, string>();
   return {
@@ -53,13 +59,18 @@ export function processDriver(): Driver {
       return u.pid !== undefined && isAlive(u.pid);
     },
     async stop(u: UnitState) {
-      if (u.pid === undefined || !isAlive(u.pid)) return;
-      // The unit's own process group: nginx and haproxy workers go with their master.
-      const signal = (sig: NodeJS.Signals) => { try { process.kill(-u.pid!, sig); } catch { try { process.kill(u.pid!, sig); } catch { /* gone */ } } };
-      signal(u.engine === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
-      for (let i = 0; i < 50 && isAlive(u.pid); i++) await sleep(100);
-      if (isAlive(u.pid)) signal('SIGKILL');
-      for (let i = 0; i < 20 && isAlive(u.pid); i++) await sleep(50);
+      if (u.pid === undefined) return;
+      // Every unit leads its own process group (spawned detached): the whole group goes, also workers whose master
+      // already died (they would keep serving and keep its ports).
+      const pgid = u.pid;
+      const running = () => isAlive(pgid) || groupMembers(pgid).length > 0;
+      if (!running()) return;
+      const signal = (sig: NodeJS.Signals) => { try { process.kill(-pgid, sig); } catch { try { process.kill(pgid, sig); } catch { /* gone */ } } };
+      // Graceful first (nginx SIGQUIT, HAProxy SIGUSR1): requests in flight are answered, nothing new is accepted.
+      signal(stopSignal(u.engine));
+      for (let i = 0; i < STOP_GRACE_MS / 100 && running(); i++) await sleep(100);
+      if (running()) signal('SIGKILL');
+      for (let i = 0; i < 40 && running(); i++) await sleep(50);
     },
     async logs(u: UnitState, lines = 50) {
       const text = existsSync(u.logFile) ? readFileSync(u.logFile, 'utf8') : '';

@@ -6,7 +6,7 @@ import type { Env } from '../emit/kong/secrets.js';
 import type { LayerKind, Model } from '../model/types.js';
 import { bypassLayer } from './bypass.js';
 import { RuntimeError, type Driver } from './driver.js';
-import { healthy, portFree, sleep } from './health.js';
+import { groupMembers, healthy, portFree, portHolder, sleep } from './health.js';
 import { readState, stateDirFor, writeState, type NetworkMode, type StackState, type UnitState } from './state.js';
 import { bridgeNetworkName, layoutStack, type Unit } from './units.js';
 
@@ -33,11 +33,17 @@ export interface UpOptions {
 
 const PROBE_FILE = 'edgegen-probe.txt';
 
+/** ", held by pid N (command)" when the process listening on a port can be found. */
+function heldBy(ep: { host: string; port: number }): string {
+  const h = portHolder(ep);
+  return h ? `, held by pid ${h.pid} (${h.command})` : '';
+}
+
 async function pickBasePort(model: Model, stateDir: string, env: Env, network: NetworkMode, wanted?: number): Promise<number> {
   const tryBase = async (base: number) => {
     const layout = layoutStack(model, { stateDir, basePort: base, env, network });
     const taken: string[] = [];
-    for (const u of layout.units) for (const ep of u.ports) if (!(await portFree(ep))) taken.push(`${ep.host}:${ep.port} (${u.id})`);
+    for (const u of layout.units) for (const ep of u.ports) if (!(await portFree(ep))) taken.push(`${ep.host}:${ep.port} (${u.id})${heldBy(ep)}`);
     return taken;
   };
   if (wanted !== undefined) {
@@ -97,6 +103,16 @@ export async function up(specModel: Model, opts: UpOptions): Promise<StackState>
   const previous = readState(stateDir);
   if (previous) {
     for (const u of previous.units) if (await opts.driver.alive(u).catch(() => false)) throw new RuntimeError(`stack ${model.name} is already up (${u.id} is running); run edgegen down first`);
+    // A unit whose main process is gone can leave processes behind (the workers of a killed nginx master) that keep its ports.
+    for (const u of previous.units) {
+      const left = u.pid !== undefined ? groupMembers(u.pid) : [];
+      if (!left.length) continue;
+      const held = u.ports.flatMap((ep) => {
+        const h = portHolder(ep);
+        return h && left.includes(h.pid) ? [`port ${ep.host}:${ep.port} (pid ${h.pid}: ${h.command})`] : [];
+      });
+      throw new RuntimeError(`stack ${model.name}: ${u.id} left processes from its last run that ${held.length ? `still hold ${held.join(', ')}` : `are still running (pid ${left.join(', ')})`}; run edgegen down to stop them`);
+    }
     // What a previous Docker run left (exited or never started containers, its network) goes before this one starts.
     if (previous.runtime === 'docker' && opts.driver.kind === 'docker') await down(previous, opts.driver).catch(() => {});
   }

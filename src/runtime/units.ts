@@ -15,6 +15,14 @@ import { projectRoot as rootDir } from '../paths.js';
 
 export type Engine = 'nginx' | 'haproxy' | 'kong' | 'echo';
 
+/**
+ * The signal that stops an engine gracefully: it stops accepting, finishes the requests it has, then exits. nginx
+ * (and Kong, which is nginx) SIGQUIT, HAProxy SIGUSR1 (soft stop); SIGTERM would make both drop requests in flight.
+ */
+export function stopSignal(engine: Engine): NodeJS.Signals {
+  return engine === 'nginx' || engine === 'kong' ? 'SIGQUIT' : engine === 'haproxy' ? 'SIGUSR1' : 'SIGTERM';
+}
+
 export interface UnitFile { path: string; content: string; mode: number }
 
 /** One process or container of a local stack. */

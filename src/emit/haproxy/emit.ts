@@ -6,6 +6,7 @@ import { hstsValue, TLS_PROFILES } from '../tls.js';
 import { address, fmtExpr, ident, num, quote, time, type HapWord } from './quote.js';
 import type { LayerFile } from '../files.js';
 import { routingRules } from './routing.js';
+import { DEFAULT_CHECK, failoverLines, l7RetryLines } from './failover.js';
 
 const render = loadTemplates('haproxy');
 
@@ -40,7 +41,8 @@ function serviceBackend(s: Service, model: Model, plan: AddressPlan): Backend {
   const lb = model.loadBalancer!;
   const hc = s.healthCheck;
   const lines: HapWord[] = [];
-  if (hc) lines.push(...checkLines(hc.path, hc.expectStatus), w('default-server inter', time(hc.intervalMs), 'fall', num(hc.fall), 'rise', num(hc.rise)));
+  if (hc) lines.push(...checkLines(hc.path, hc.expectStatus));
+  lines.push(...failoverLines(hc ?? DEFAULT_CHECK, lb.settings.redispatch));
   // After an upgrade (WebSocket) the tunnel timeout replaces client and server: the service's, or per route in http mode.
   const routes = model.routes.filter((r) => r.service === s);
   const http = lb.settings.mode === 'http';
@@ -48,10 +50,10 @@ function serviceBackend(s: Service, model: Model, plan: AddressPlan): Backend {
     w('timeout tunnel', time(http ? s.timeouts.tunnelMs : tunnelMs(routes))), w('retries', num(s.retries)));
   if (http) for (const r of routes) if (r.timeouts.tunnelMs !== s.timeouts.tunnelMs)
     lines.push(w('http-request set-timeout tunnel', time(r.timeouts.tunnelMs), `if { var(txn.route) -m str ${ident(r.id)} }`));
-  if (lb.settings.mode === 'http') lines.push(w('http-reuse safe'));
+  if (lb.settings.mode === 'http') lines.push(w('http-reuse safe'), ...l7RetryLines());
   const servers = s.instances.map((inst) => {
     const ep = plan.service(s.name, inst.index);
-    return w(ident(`${s.name}-${inst.index + 1}`), address(ep.host, ep.port), hc ? 'check' : '', 'weight', num(inst.weight), inst.backup ? 'backup' : '',
+    return w(ident(`${s.name}-${inst.index + 1}`), address(ep.host, ep.port), 'check', 'weight', num(inst.weight), inst.backup ? 'backup' : '',
       s.protocol === 'https' ? 'ssl verify none' : '').replace(/ +/g, ' ') as HapWord;
   });
   return { name: ident(s.id), mode: lb.settings.mode, balance: balanceFor(s.algorithm), lines, servers };
@@ -83,10 +85,11 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
     const kind = next!.kind as 'gateway' | 'proxy';
     const hc = s.healthCheck;
     const lines: HapWord[] = [];
-    if (hc) lines.push(...checkLines(hc.path ?? NEXT_HEALTH[kind], hc.expectStatus), w('default-server inter', time(durationMs(hc.interval)), 'fall', num(hc.fall), 'rise', num(hc.rise)));
+    if (hc) lines.push(...checkLines(hc.path ?? NEXT_HEALTH[kind], hc.expectStatus));
+    lines.push(...failoverLines(hc ? { intervalMs: durationMs(hc.interval), rise: hc.rise, fall: hc.fall } : DEFAULT_CHECK, s.redispatch));
     if (s.sticky && mode === 'http') lines.push(w('cookie', ident(s.sticky.cookie), 'insert indirect nocache httponly', tls ? 'secure' : ''));
     // The next layer is edgegen's own proxy or gateway: idle connections to it may serve any client.
-    if (mode === 'http') lines.push(w('http-reuse always'));
+    if (mode === 'http') lines.push(w('http-reuse always'), ...l7RetryLines());
     const port = tlsHop ? 'https' : 'http';
     const servers: HapWord[] = [];
     for (let i = 0; i < next!.instances; i++) {
@@ -94,7 +97,8 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
       const st = plan.reach(kind, i, 'status');
       const name = ident(`${kind}-${i + 1}`);
       const opt: string[] = [name, address(ep.host, ep.port)];
-      if (hc) opt.push('check', 'port', String(st.port), ...(st.host !== ep.host ? ['addr', st.host] : []));
+      // Without a check path: a TCP connect check of the traffic port.
+      opt.push('check', ...(hc ? ['port', String(st.port), ...(st.host !== ep.host ? ['addr', st.host] : [])] : []));
       if (s.weights) opt.push('weight', String(s.weights[i]));
       if (s.sticky && mode === 'http') opt.push('cookie', name);
       if (tlsHop && mode === 'http') opt.push('ssl', ...(tls?.ca ? ['verify required ca-file', quote(plan.file(tls.ca), 'tls.ca')] : ['verify none']), 'alpn http/1.1');

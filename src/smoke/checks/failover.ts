@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { healthy, sleep } from '../../runtime/health.js';
+import { nextLayer } from '../../model/types.js';
 import { durationMs } from '../../spec/primitives.js';
 import { writeState, type UnitState } from '../../runtime/state.js';
 import type { Unit } from '../../runtime/units.js';
@@ -20,15 +21,32 @@ async function restart(ctx: SmokeContext, u: UnitState): Promise<boolean> {
   return false;
 }
 
-/** HAProxy's view of a server, from its stats CSV (needs loadBalancer.stats). */
-async function lbServerStatus(ctx: SmokeContext, backend: string, server: string): Promise<string | undefined> {
+/** HAProxy's view of a server in every backend of a pool (be_gateway, be_gateway_tls), from its stats CSV (needs loadBalancer.stats). */
+async function lbServerStatus(ctx: SmokeContext, pool: string, server: string): Promise<string | undefined> {
   const stats = ctx.model.loadBalancer?.settings.stats;
   const lb = ctx.units('loadBalancer')[0];
   if (!stats || !lb) return undefined;
   const status = lb.ports[lb.ports.length - 1];
   const res = await ctx.send({ url: `http://${status.host}:${status.port}${stats.path};csv` });
-  const row = res.body.split('\n').find((l) => l.startsWith(`${backend},${server},`));
-  return row?.split(',')[17];
+  const rows = res.body.split('\n').map((l) => l.split(',')).filter((f) => (f[0] === pool || f[0] === `${pool}_tls`) && f[1] === server);
+  if (!rows.length) return undefined;
+  const states = [...new Set(rows.map((f) => f[17]))];
+  return states.length === 1 ? states[0] : states.join('/');
+}
+
+/**
+ * The instance of the load balancer's next layer that this client's requests go to: with source or URI hashing
+ * that is the only one that matters (the others would never be tried), so it is the one to stop.
+ */
+async function instanceServing(ctx: SmokeContext, units: UnitState[], marker: string): Promise<UnitState | undefined> {
+  await ctx.send(ctx.request({ method: 'GET', host: 'localhost', path: marker, headers: {} }));
+  // The proxy's access log is buffered for up to a second.
+  for (let i = 0; i < 15; i++) {
+    const hit = units.find((u) => servedCount(u, marker) > 0);
+    if (hit) return hit;
+    await sleep(100);
+  }
+  return undefined;
 }
 
 /** Stop one service instance, then one gateway instance: requests keep succeeding, health shows the loss, a restart brings it back. */
@@ -74,12 +92,14 @@ export async function failoverChecks(ctx: SmokeContext): Promise<CheckResult[]> 
       }));
     }
   }
-  const gw = ctx.model.gateway;
-  if (ctx.model.loadBalancer && gw && gw.instances >= 2 && ctx.model.chain[1] === 'gateway') {
-    const victim = ctx.units('gateway')[gw.instances - 1];
-    const marker = `/edgegen-smoke-gw-failover-${randomBytes(4).toString('hex')}`;
-    const hc = ctx.model.loadBalancer.settings.healthCheck;
-    out.push(await timed('gateway', 'failover', `${victim.id} stopped: requests keep being answered, the load balancer marks it down`, async () => {
+  const next = ctx.model.loadBalancer ? nextLayer(ctx.model, 'loadBalancer') : undefined;
+  if (next && next.instances >= 2 && (next.kind === 'gateway' || next.kind === 'proxy')) {
+    const layer = next.kind;
+    const units = ctx.units(layer);
+    const marker = `/edgegen-smoke-${layer === 'gateway' ? 'gw' : layer}-failover-${randomBytes(4).toString('hex')}`;
+    const victim = (await instanceServing(ctx, units, `${marker}-probe`)) ?? units[units.length - 1];
+    const hc = ctx.model.loadBalancer!.settings.healthCheck;
+    out.push(await timed(layer, 'failover', `${victim.id} stopped: requests keep being answered, the load balancer marks it down`, async () => {
       await ctx.driver.stop(victim);
       let failures = 0;
       let req = ctx.request({ method: 'GET', host: 'localhost', path: marker, headers: {} });
@@ -89,16 +109,17 @@ export async function failoverChecks(ctx: SmokeContext): Promise<CheckResult[]> 
         if (res.status === 0 || res.status >= 500) failures++;
       }
       let lbView = 'not observable (no loadBalancer.stats)';
-      if (hc && ctx.model.loadBalancer!.settings.stats) {
-        const deadline = Date.now() + (hc.fall + 1) * durationMs(hc.interval) + 3000;
-        let st = await lbServerStatus(ctx, 'be_gateway', victim.id);
-        while (Date.now() < deadline && !String(st).startsWith('DOWN')) { await sleep(500); st = await lbServerStatus(ctx, 'be_gateway', victim.id); }
+      if (ctx.model.loadBalancer!.settings.stats) {
+        // Every next-layer server is checked (a TCP connect every 2 s without a healthCheck).
+        const deadline = Date.now() + ((hc?.fall ?? 3) + 1) * (hc ? durationMs(hc.interval) : 2000) + 3000;
+        let st = await lbServerStatus(ctx, `be_${layer}`, victim.id);
+        while (Date.now() < deadline && !String(st).startsWith('DOWN')) { await sleep(500); st = await lbServerStatus(ctx, `be_${layer}`, victim.id); }
         lbView = `load balancer reports ${st ?? 'nothing'}`;
       }
       const ok = failures === 0 && (!lbView.startsWith('load balancer') || lbView.includes('DOWN'));
       return { status: ok ? 'pass' : 'fail', expected: 'no 5xx or connection error; the load balancer marks the instance DOWN', observed: `${failures} failures of 10; ${lbView}`, reproduce: ctx.curl(req) };
     }));
-    out.push(await timed('gateway', 'failover', `${victim.id} restarted rejoins rotation`, async () => {
+    out.push(await timed(layer, 'failover', `${victim.id} restarted rejoins rotation`, async () => {
       if (!(await restart(ctx, victim))) return { status: 'fail', expected: `${victim.id} healthy after restart`, observed: 'not healthy within 10s' };
       const deadline = Date.now() + (hc ? (hc.rise + 2) * durationMs(hc.interval) : 5000) + 5000;
       const back = `${marker}-back`;

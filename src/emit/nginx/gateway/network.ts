@@ -1,5 +1,7 @@
 import type { AddressPlan } from '../../../model/plan.js';
 import { nextLayer, type Model, type Service } from '../../../model/types.js';
+import { durationMs } from '../../../spec/primitives.js';
+import { idleTimeout, KEEPALIVE_REQUESTS, passiveHealth, SERVICE_IDLE_MS } from '../failover.js';
 import { hostPort, ident, num, time, type NgxArg } from '../quote.js';
 import type { MapBlock } from './values.js';
 
@@ -34,12 +36,20 @@ function serviceUpstream(s: Service, plan: AddressPlan) {
   const servers = s.instances.map((inst) => {
     const ep = plan.service(s.name, inst.index);
     const backup = inst.backup && !['hash', 'iphash', 'random'].includes(s.algorithm) ? ' backup' : '';
-    return `${hostPort(ep.host, ep.port)} weight=${num(Math.max(1, inst.weight))} max_fails=${num(s.healthCheck?.fall ?? 3)} fail_timeout=${num(Math.max(1, Math.ceil((s.healthCheck?.intervalMs ?? 10_000) / 1000)))}s${backup}` as NgxArg;
+    return `${hostPort(ep.host, ep.port)} weight=${num(Math.max(1, inst.weight))} ${passiveHealth(s.healthCheck)}${backup}` as NgxArg;
   });
-  return { name: ident(s.id), balance: balance || false, servers, keepalive: num(32) };
+  return { name: ident(s.id), balance: balance || false, servers, ...reuse(time(SERVICE_IDLE_MS)) };
 }
 
 export const NEXT_LAYER_POOL = 'edgegen_next_layer';
+
+/** The proxy layer has no active check from here: a failed instance is tried again with a live request after 5 s. */
+const POOL_FAIL_TIMEOUT_MS = 5000;
+
+/** Upstream keepalive (see ../failover.ts): idle connections close before the next server closes them. */
+function reuse(idle: NgxArg) {
+  return { keepalive: num(32), keepaliveTimeout: idle, keepaliveRequests: num(KEEPALIVE_REQUESTS) };
+}
 
 /** The next layer's instances as one pool (the proxy picks the service), or one upstream per routed service. */
 export function upstreams(model: Model, plan: AddressPlan) {
@@ -48,7 +58,8 @@ export function upstreams(model: Model, plan: AddressPlan) {
   const port = model.gateway!.upstreamTls ? 'https' : 'http';
   const servers = Array.from({ length: next.instances }, (_, i) => {
     const ep = plan.reach(next.kind, i, port);
-    return `${hostPort(ep.host, ep.port)} max_fails=3 fail_timeout=10s` as NgxArg;
+    return `${hostPort(ep.host, ep.port)} ${passiveHealth(undefined, POOL_FAIL_TIMEOUT_MS)}` as NgxArg;
   });
-  return [{ name: ident(NEXT_LAYER_POOL), balance: false as const, servers, keepalive: num(32) }];
+  const nextKeepalive = next.kind === 'proxy' ? durationMs(model.proxy!.settings.timeouts.keepalive) : 60_000;
+  return [{ name: ident(NEXT_LAYER_POOL), balance: false as const, servers, ...reuse(idleTimeout(nextKeepalive)) }];
 }
