@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +26,8 @@ function specModel(file: string, edit: (t: string) => string = (t) => t): Model 
 }
 
 /** A context over a stack that is not running: planning only (budgets, routes, addresses). */
-async function planning(model: Model, network: 'host' | 'bridge' = 'host'): Promise<SmokeContext> {
-  const state = { name: model.name, entry: { http: 'http://127.0.0.1:9' }, units: [], stateDir: '/nonexistent', runtime: 'process', network } as unknown as StackState;
+async function planning(model: Model, network: 'host' | 'bridge' = 'host', entry = 'http://127.0.0.1:9'): Promise<SmokeContext> {
+  const state = { name: model.name, entry: { http: entry }, units: [], stateDir: '/nonexistent', runtime: 'process', network } as unknown as StackState;
   return new SmokeContext(model, state, processDriver(), TEST_ENV).init();
 }
 
@@ -70,6 +72,27 @@ describe('smoke planning (issue 19.5)', () => {
     const two = ctx.clientsFor(r, ['alice', 'bob'], 3)!;
     expect(new Set(two).size).toBe(2);
     expect(two).not.toContain(LIMIT_PROBE_CLIENT);
+  });
+
+  it('a 429 smoke did not plan for (an earlier run spent the window) is sent again from a fresh address; a limit probe is not', async () => {
+    // A stand-in entry on loopback that refuses 127.0.0.1 as a per-IP limit would after an earlier run.
+    const server = createServer((req, res) => {
+      res.writeHead(req.socket.remoteAddress === '127.0.0.1' ? 429 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ client: req.socket.remoteAddress }));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const ctx = await planning(model, 'host', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const r = route('accounts');
+      const res = await ctx.send(ctx.request({ method: 'GET', host: 'localhost', path: '/api/accounts/x', headers: {} }));
+      expect(res).toMatchObject({ status: 200, from: expect.stringMatching(/^127\.0\.0\.\d+$/), json: { client: res.from } });
+      expect([CLIENT, LIMIT_PROBE_CLIENT]).not.toContain(res.from);
+      expect(ctx.remaining(r, undefined, CLIENT)).toBe(0);
+      const probe = await ctx.send({ ...ctx.request({ method: 'GET', host: 'localhost', path: '/api/accounts/y', headers: {} }), probe: true });
+      expect(probe.status).toBe(429);
+    } finally {
+      server.close();
+    }
   });
 
   it('on a Docker bridge network every client looks the same to the engines: no spare addresses, and the reason', async () => {

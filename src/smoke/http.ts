@@ -13,6 +13,8 @@ export interface SmokeRequest {
   timeoutMs?: number;
   /** Local (client) address to send from, e.g. a second loopback address; default: the system's choice (127.0.0.1 on loopback). */
   from?: string;
+  /** A rate-limit probe: its 429 is the answer, never a reason to resend from another address. */
+  probe?: boolean;
 }
 
 export interface SmokeResponse {

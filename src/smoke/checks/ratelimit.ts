@@ -69,7 +69,7 @@ export async function rateLimitChecks(ctx: SmokeContext): Promise<CheckResult[]>
       const run = randomBytes(4).toString('hex');
       for (let i = 0; i < limit * spread + 1 - before && !refused; i++) {
         const marker = `${run}-${i}-`;
-        req = ctx.request(marked(shape, marker), creds, undefined, from);
+        req = { ...ctx.request(marked(shape, marker), creds, undefined, from), probe: true };
         const res = await ctx.send(req);
         seenAs ??= clientSeen(res);
         // Refused before anything passed: an earlier run spent this window; start over in the next one (once).
@@ -133,7 +133,7 @@ async function otherClient(ctx: SmokeContext, r: Route, shape: RequestShape, cre
     if (!next) break;
     tried.push(next);
     const marker = `other-${randomBytes(4).toString('hex')}`;
-    const req = ctx.request(marked(shape, marker), creds, undefined, next);
+    const req = { ...ctx.request(marked(shape, marker), creds, undefined, next), probe: true };
     const res = await ctx.send(req);
     ctx.spend(r, consumer, res);
     if (local && !(await servedBy(ctx.units('gateway'), marker)).includes(refusedBy[0])) continue;
