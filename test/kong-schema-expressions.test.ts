@@ -49,6 +49,15 @@ describe('route expressions in the Kong schema checker', () => {
   });
 });
 
+describe('field routes under the ATC flavors', () => {
+  it('a regex path the Rust crate refuses is refused, as Kong compiles the generated expression', () => {
+    for (const routerFlavor of ['traditional_compatible', 'expressions'] as const)
+      expect(messages(route({ paths: ['~/a{b'] }), { routerFlavor })).toEqual([expect.stringContaining("regex parse error in '/a{b'")]);
+    expect(messages(route({ paths: ['~/a{2}b'] }), { routerFlavor: 'traditional_compatible' } as never)).toEqual([]);
+    expect(messages(route({ paths: ['~/a{b'] }), { routerFlavor: 'traditional' } as never)).toEqual([]); // PCRE only
+  });
+});
+
 describe('ATC expression language', () => {
   it('parses strings raw and quoted, and ranks "||" above "&&" as the Pratt parser does', () => {
     const e = parseAtc('http.method == "GET" && http.path == r#"/a"# || http.path == "/\\"b"');

@@ -20,9 +20,11 @@ import {
   set,
   str,
   utf8Name,
+  sni,
   wildcardHost,
 } from './fields.js';
 import { isPlainRegexPath, rustRegexUnsupported } from './regex.js';
+import { rustRegex } from './rust-regex.js';
 import type { CheckIssue, EntityCheck, Field, SubSchema } from './types.js';
 
 const NONE: CheckIssue[] = [];
@@ -133,6 +135,12 @@ const atcRegexCheck: EntityCheck = defineCheck(['paths'], (rec, ctx) => {
       (out ??= []).push({
         message: `Router Expression failed validation: regex parse error in '${p.slice(1)}': ${bad.join(', ')} not supported (router_flavor 'traditional_compatible' uses the Rust regex engine)`,
       });
+      continue;
+    }
+    // the expression Kong generates: "^" + the regex, named groups in the crate's (?P<...>) spelling (transform.lua)
+    const rust = rustRegex(`^${p.slice(1).replace(/\?</g, '?P<')}`);
+    if ('error' in rust) {
+      (out ??= []).push({ message: `Router Expression failed validation: regex parse error in '${p.slice(1)}': ${rust.error} (the Rust regex engine of the ATC router)` });
     }
   }
   return out ?? NONE;
@@ -205,7 +213,7 @@ function routesFor(flavor: RouterFlavor): EntityDef {
       preserve_host: bool({ required: true, default: false }),
       request_buffering: bool({ required: true, default: true }),
       response_buffering: bool({ required: true, default: true }),
-      snis: set(wildcardHost()),
+      snis: set(flavor === 'traditional' ? sni() : wildcardHost()), // routes.lua: typedefs.sni under traditional
       sources: endpoints(),
       destinations: endpoints(),
       methods: set(httpMethod()),
