@@ -4,6 +4,9 @@
 //
 // Approximations (Kong behaviour we cannot reproduce exactly):
 // - regex paths: PCRE2 and the ATC router's Rust regex are emulated with JS RegExp (regex.ts);
+// - route expressions (router_flavor expressions): the ATC grammar, field schema and type rules are re-read in
+//   atc.ts, and regex operands with the Rust regex crate's meaning in rust-regex.ts (a few constructs are not
+//   modelled there and are accepted unchecked);
 // - request-transformer templates: only `$(...)` balance is checked, not the Lua expression;
 // - `custom_fields_by_lua` code is not sandbox-compiled;
 // - PEM parsing/matching uses node:crypto instead of OpenSSL via lua-resty-openssl;
