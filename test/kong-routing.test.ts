@@ -109,6 +109,23 @@ describe("Kong's route choice is the model's", () => {
   });
 });
 
+describe('regexes Kong cannot read as the model does', () => {
+  it('stop the build with the route named (look-around, octal escapes)', () => {
+    for (const path of ['^/(?=/)a', '^/a\\01']) {
+      const r = compileSpec(specText([{ name: 'odd', match: { path, pathType: 'regex' } }]), 'x.yaml', { lint: false, env: {} });
+      expect(r.ok).toBe(false);
+      expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(/route "odd" cannot go to Kong: regex .*(look-around|octal)/);
+    }
+  });
+
+  it('a lone "{" (literal to the model) reaches Kong escaped, and Kong matches what the model matches', () => {
+    const { model: m, kongYaml } = build([{ name: 'brace', match: { path: '^/a{b', pathType: 'regex' } }, { name: 'all', match: { path: '/' } }]);
+    expect(kongYaml).toContain('r#\\"^/a\\\\{b\\"#');
+    for (const path of ['/a{b', '/ab', '/a{{b'])
+      expect(kongRoute(kongYaml, { method: 'GET', path })).toBe(model({ method: 'GET', path })(m));
+  });
+});
+
 // ---- property: random route sets and requests ----
 
 const SEGS = ['a', 'b', 'v1', '42'];

@@ -26,6 +26,15 @@ function headerField(name: string): string {
 
 const anyOf = (terms: string[]) => `(${terms.join(' || ')})`;
 
+function regexFor(r: Route): string {
+  try {
+    return kongRegex(r.path);
+  } catch (e) {
+    if (e instanceof EmitError) throw new EmitError(`route "${r.name}" cannot go to Kong: ${e.message}`);
+    throw e;
+  }
+}
+
 /**
  * The route's conditions as one expression, each part parenthesized (the ATC parser ranks "||" above "&&").
  * - path: exact `==`, prefix `^=`, regex `~` (the spec anchors regexes at "^/"; Kong reads them with the Rust regex
@@ -37,7 +46,7 @@ const anyOf = (terms: string[]) => `(${terms.join(' || ')})`;
 export function routeExpression(r: Route): string {
   const parts: string[] = [];
   const op = r.pathType === 'exact' ? '==' : r.pathType === 'prefix' ? '^=' : '~';
-  parts.push(`(http.path ${op} ${atcString(r.pathType === 'regex' ? kongRegex(r.path) : r.path)})`);
+  parts.push(`(http.path ${op} ${atcString(r.pathType === 'regex' ? regexFor(r) : r.path)})`);
   if (r.hosts.length)
     parts.push(anyOf(r.hosts.map((h) => (h.startsWith('*.')
       ? `lower(http.host) =^ ${atcString(h.slice(1).toLowerCase())}`
