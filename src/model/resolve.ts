@@ -1,5 +1,6 @@
 import type { ParsedSpec } from '../spec/parse.js';
 import { durationMs } from '../spec/primitives.js';
+import { routeTransform } from './headers.js';
 import type { Spec } from '../spec/schema.js';
 import type {
   AnyLayer, Consumer, GatewayLayer, HealthCheck, LayerKind, LoadBalancerLayer, Model, Origin, ProxyLayer, Route, Service,
@@ -120,8 +121,8 @@ export function resolve(spec: Spec, parsed: ParsedSpec): Model {
       rateLimit: gw ? pick(r.rateLimit, ['routes', i, 'rateLimit'], gw.rateLimit, ['gateway', 'rateLimit']) : undefined,
       cors: gw ? pick(r.cors, ['routes', i, 'cors'], gw.cors, ['gateway', 'cors']) : undefined,
       cache: cache ? { ...cache, layer: cacheLayer } : undefined,
-      requestHeaders: gw?.requestHeaders,
-      responseHeaders: gw?.responseHeaders,
+      requestHeaders: routeTransform(spec, i, 'requestHeaders'),
+      responseHeaders: routeTransform(spec, i, 'responseHeaders'),
       timeouts: {
         connectMs: r.timeouts?.connect ? durationMs(r.timeouts.connect) : svc.timeouts.connectMs,
         readMs: r.timeouts?.read ? durationMs(r.timeouts.read) : svc.timeouts.readMs,

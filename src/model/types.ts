@@ -75,6 +75,7 @@ export interface Route {
   /** Where the response cache for this route lives, if any. */
   cache?: Applied<CachePolicy> & { layer: 'gateway' | 'proxy' };
   cors?: Applied<CorsPolicy>;
+  /** The gateway's transforms merged with the route's (model/headers.ts); routes with the same content share one object. */
   requestHeaders?: HeaderTransform;
   responseHeaders?: HeaderTransform;
   timeouts: { connectMs: number; readMs: number; sendMs: number; tunnelMs: number };

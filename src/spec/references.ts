@@ -65,6 +65,10 @@ export function checkReferences(spec: Spec, parsed: ParsedSpec): Diagnostic[] {
     for (const policy of ['auth', 'rateLimit', 'cors'] as const) {
       if (r[policy] && !gw) err(['routes', i, policy], `route "${r.name}" sets ${policy} but the spec has no gateway layer to enforce it`, 'add a gateway layer or remove the policy');
     }
+    for (const t of ['requestHeaders', 'responseHeaders'] as const) {
+      if (r[t] && !gw) err(['routes', i, t], `route "${r.name}" sets ${t} but the spec has no gateway layer to apply it; add one (e.g. gateway: { engine: nginx, ports: { http: 8000 } }) or remove ${t}`,
+        'header transforms run on the gateway layer (Kong or the NGINX gateway engine)');
+    }
     if (r.cache && !spec.proxy?.cache && !gw?.cache && !spec.proxy && !gw) err(['routes', i, 'cache'], 'route cache needs a proxy or gateway layer');
   });
   // Two routes with the same hosts and path must differ by method or headers; the same everything is ambiguous.

@@ -228,6 +228,12 @@ const match = z
   })
   .strict();
 
+/** A route's header transform is merged onto the gateway's: the route's wins for each header name it names. */
+const ROUTE_TRANSFORM = (what: string, to: string) =>
+  `${what} headers ${to} on this route (applied by the gateway layer), merged onto gateway.${what}Headers: the route's add entries ` +
+  `override the gateway's for the same name, remove lists are unioned, a header the route removes drops the gateway's add of it, and a header the ` +
+  `route adds is sent with the route's value even when a remove list names it (removed first, then added). false turns the gateway's off for the route`;
+
 export const route = z
   .object({
     name: name('a route name'),
@@ -239,6 +245,8 @@ export const route = z
     rateLimit: z.union([rateLimit, z.literal(false)]).optional(),
     cache: z.union([cache, z.literal(false)]).optional(),
     cors: z.union([cors, z.literal(false)]).optional(),
+    requestHeaders: z.union([headerTransform, z.literal(false)]).optional().describe(ROUTE_TRANSFORM('request', 'sent to the service')),
+    responseHeaders: z.union([headerTransform, z.literal(false)]).optional().describe(ROUTE_TRANSFORM('response', 'sent to the client')),
     timeouts: z.object({ connect: timeout.optional(), read: timeout.optional(), send: timeout.optional(),
       tunnel: timeout.optional().describe('idle timeout of an upgraded connection (WebSocket) on this route; default: the service\'s') }).strict().optional(),
   })
