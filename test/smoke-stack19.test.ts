@@ -112,9 +112,9 @@ maybe('issue 19\'s second stack: smoke plans around limits, rewrites and per-con
     expect(again.filter((r) => r.status === 'pass').length).toBeGreaterThan(10);
   }, 90_000);
 
-  it('the whole stack: 0 failed, 0 not run', () => {
+  it('the whole stack: 0 failed, and not run only the idle WebSocket check, which waits out timeouts of at most 9 s (these are 60 s)', () => {
     expect(failed(results)).toEqual([]);
-    expect(notRun(results)).toEqual([]);
+    expect(notRun(results)).toEqual([expect.stringMatching(/^websocket: an idle WebSocket outlives the ordinary read timeouts: .* read timeout is 60s/)]);
   });
 });
 
