@@ -12,7 +12,7 @@ import { NJS_MODULE } from '../../src/emit/nginx/gateway.js';
 import { localPlan, type AddressPlan } from '../../src/model/plan.js';
 import { chooseRoute } from '../../src/model/routing.js';
 import type { LayerKind, Model } from '../../src/model/types.js';
-import { MAX_ROUTES, type SpecLayer } from './routing-gen.js';
+import { LARGE_ROUTES, type SpecLayer } from './routing-gen.js';
 
 /**
  * Live routing on the real engines for the routing differential and mechanism tests. One set of echo backends (in this
@@ -65,7 +65,8 @@ export class RoutingLab {
   private nextPort = 20000 + Math.floor(Math.random() * 30000);
   private sets = 0;
   private readonly spareDirs: string[] = [];
-  private readonly onExit = () => { for (const c of this.children) c.kill('SIGKILL'); };
+  /** If this process exits before close(): kill each engine we started with its workers (its own process group). */
+  private readonly onExit = () => { for (const c of this.children) killGroup(c, 'SIGKILL'); };
   bins: Partial<Record<'nginx' | 'haproxy', string>> = {};
   availability: Availability[] = [];
   kongRoute?: KongRoute;
@@ -97,7 +98,7 @@ export class RoutingLab {
     const installed = (await forInstalledEngines(probe.model!)).targets;
     if (installed.nginx) this.targets.nginx = installed.nginx;
     if (installed.haproxy) this.targets.haproxy = installed.haproxy;
-    for (let i = 0; i < MAX_ROUTES; i++) {
+    for (let i = 0; i < LARGE_ROUTES.max; i++) {
       const server = createServer((req, res) => {
         req.resume();
         req.on('end', () => {
@@ -196,14 +197,16 @@ export class RoutingLab {
       mkdirSync(join(state, 'tmp'), { recursive: true });
       mkdirSync(join(state, 'logs'), { recursive: true });
       writeFileSync(join(state, 'error.log'), '');
+      // Every file of the layer in its state directory, as the process runtime lays it out (HAProxy's map files are read from there).
       for (const f of files) {
-        const to = join(dir, f.path.slice(e.prefix.length));
+        const to = join(state, f.path.slice(e.prefix.length));
         mkdirSync(dirname(to), { recursive: true });
         writeFileSync(to, f.content, { mode: f.mode });
       }
-      const main = join(dir, files[0].path.slice(e.prefix.length));
+      const main = join(state, files[0].path.slice(e.prefix.length));
       const argv = e.bin === 'nginx' ? ['-p', state, '-e', join(state, 'error.log'), '-c', main, '-g', 'daemon off;'] : ['-db', '-f', main];
-      const child = spawn(this.bins[e.bin]!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group (detached), so the master and its workers can be signalled together.
+      const child = spawn(this.bins[e.bin]!, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       this.children.add(child);
       child.once('exit', () => this.children.delete(child));
       let output = '';
@@ -261,12 +264,18 @@ async function listening(child: ChildProcess, port: number): Promise<boolean> {
   return true;
 }
 
-/** Stop a child we started (its pid only): TERM, then KILL after 3 s; resolves once it has exited. */
+/** Signal the process group of an engine we started (it leads its group: its pid is the group's id). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (!child.pid) return;
+  try { process.kill(-child.pid, signal); } catch { try { child.kill(signal); } catch { /* gone */ } }
+}
+
+/** Stop an engine we started: TERM (nginx stops its workers first), KILL to its group after 3 s; resolves once it has exited. */
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
   await exited;
   clearTimeout(timer);
 }

@@ -10,6 +10,8 @@ import { stringify } from 'yaml';
  */
 
 export const MAX_ROUTES = 6;
+/** Large sets: above HAProxy's map threshold (64 routes), where it looks routes up in map files instead of ACL rules. */
+export const LARGE_ROUTES = { min: 65, max: 80 };
 export const HEADER = 'X-Tenant';
 
 /** Prefix and exact paths: nested, with and without trailing slash, one upper-case. */
@@ -75,9 +77,23 @@ const genRoute: fc.Arbitrary<GenRoute> = fc
   // The spec allows rewrite on prefix and exact paths only.
   .map((r) => (r.pathType === 'regex' && r.transform === 'rewrite' ? { ...r, transform: 'strip' as const } : r));
 
+/** Routes HAProxy can put in map files (no header, no wildcard host), so a large set takes its map mode. */
+const mappableRoute: fc.Arbitrary<GenRoute> = fc.record({
+  pathType: fc.constantFrom<GenRoute['pathType']>('prefix', 'exact', 'regex'),
+  path: fc.nat({ max: Math.max(PATHS.length, REGEXES.length) - 1 }),
+  hosts: fc.oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.subarray(ROUTE_HOSTS.filter((h) => !h.startsWith('*')), { minLength: 1 }) }),
+  methods: fc.oneof(fc.constant<string[]>([]), fc.subarray(ROUTE_METHODS, { minLength: 1, maxLength: 2 })),
+  header: fc.constant<string[]>([]),
+  transform: fc.constant<GenRoute['transform']>('none'),
+});
+
 export function routeCase(requests: number): fc.Arbitrary<RouteCase> {
   return fc.record({
-    routes: fc.uniqueArray(genRoute, { minLength: 1, maxLength: MAX_ROUTES, selector: matchKey }),
+    // One set in 40 is large (HAProxy map mode, NGINX with many routes per slot).
+    routes: fc.oneof(
+      { weight: 39, arbitrary: fc.uniqueArray(genRoute, { minLength: 1, maxLength: MAX_ROUTES, selector: matchKey }) },
+      { weight: 1, arbitrary: fc.uniqueArray(mappableRoute, { minLength: LARGE_ROUTES.min, maxLength: LARGE_ROUTES.max, selector: matchKey }) },
+    ),
     // size 'max': lengths spread over 1..requests (about half on average) instead of fast-check's small default.
     picks: fc.array(fc.record({ path: fc.nat(), method: fc.nat(), host: fc.nat(), header: fc.nat() }), { minLength: 1, maxLength: requests, size: 'max' }),
   });
@@ -157,5 +173,5 @@ export function specWithRoutes(layer: SpecLayer, services: number, routesYaml: s
 }
 
 export function specText(routes: GenRoute[], layer: SpecLayer): string {
-  return stringify(specObject(routes, layer), { flowCollectionPadding: false, lineWidth: 0 });
+  return stringify(specObject(routes, layer), { flowCollectionPadding: false, lineWidth: 0, aliasDuplicateObjects: false });
 }
