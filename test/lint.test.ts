@@ -40,7 +40,7 @@ const EXPECTED: Record<string, string[]> = {
   'cache-unsafe-method': ['8:5 the proxy cache stores responses to POST: a repeated request to the same URL is answered from the cache and never reaches the service'],
   'timeout-order': ['7:5 loadBalancer gives up after 30s (loadBalancer.timeouts.server) but proxy waits up to 60s (service "reports" timeouts.read) on route "reports": the client gets a 504 while the backend is still working; a client that retries the 504 sends its POST or PATCH twice'],
   'xff-trusted-from-client': ['6:40 the entry proxy trusts X-Forwarded-For from 0.0.0.0/0 (4,294,967,296 addresses): any client there can claim any IP'],
-  'health-check-missing': ['3:1 the load balancer spreads requests over 2 proxy instances without an active health check'],
+  'health-check-missing': ['3:1 the load balancer spreads requests over 2 proxy instances without a health check (HAProxy only sees whether they accept connections)'],
   'single-instance': ['6:1 proxy runs a single instance: when it stops, every request through the chain fails'],
   'sticky-sessions': ['6:3 cookie SRV pins each client to one proxy instance'],
   'ip-hash-affinity': ['8:5 service "app" is balanced by client IP: every client behind one NAT lands on the same instance'],
