@@ -53,6 +53,13 @@ function issueMessage(issue: Issue, rawInput: unknown, path: readonly PropertyKe
   }
 }
 
+/** A union whose input has the shape of exactly one branch (a mapping failing inside, not `false`): that branch's own issues. */
+function openUnion(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const shaped = ((issue as { errors?: Issue[][] }).errors ?? []).filter((b) => b.length && b.every((i) => i.path.length > 0 || i.code === 'unrecognized_keys'));
+  return shaped.length === 1 ? shaped[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue).flatMap(openUnion) : [issue];
+}
+
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = data;
   for (const p of path) {
@@ -68,7 +75,7 @@ export function validateSpec(parsed: ParsedSpec): ValidateResult {
   const result = specSchema.safeParse(data);
   if (!result.success) {
     const diagnostics: Diagnostic[] = [];
-    for (const issue of result.error.issues) {
+    for (const issue of result.error.issues.flatMap(openUnion)) {
       const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
