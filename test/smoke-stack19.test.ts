@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec } from '../src/compile.js';
 import { findBinary } from '../src/engines/binaries.js';
@@ -43,6 +43,7 @@ async function withStack<T>(fn: (state: StackState) => Promise<T>): Promise<T> {
   } finally {
     await down(state, driver);
     expect(processesMentioning(root)).toEqual([]);
+    rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -59,6 +60,7 @@ maybe('issue 19\'s second stack: smoke plans around limits, rewrites and per-con
   afterAll(async () => {
     if (state) await down(state, driver);
     expect(processesMentioning(root)).toEqual([]);
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('every planning check passes and none is left not run, although a 4/minute per-IP limit covers every route', () => {
