@@ -135,14 +135,14 @@ export function routeLocation(ctx: Context, r: Route, match: NgxArg, guards: Ngx
   };
 }
 
-/** A slot no route takes (beyond those tried first): Kong's 404. */
+/** A slot no route takes (beyond those tried first): Kong's 404, with the headers of every answer (HSTS, correlation id). */
 export function noRouteLocation(ctx: Context, path: string, match: NgxArg, dispatch: TextBlock | false): LocationView {
   const none = { pass: '' as NgxArg, setHeaders: [], ssl: false as const, hide: [], connectTimeout: '' as NgxArg, sendTimeout: '' as NgxArg,
     readTimeout: '' as NgxArg, tries: '' as NgxArg, cache: false as const };
   return {
     comment: `${path}: no route takes what ${dispatch ? 'the routes tried here leave' : 'lands here'}`, match, dispatch, noRoute: true,
     notFound: NOT_FOUND, json: JSON_TYPE, guards: [], sets: [], preflight: false, auth: false, after: [], rewrite: [], limits: [], refused: false,
-    proxy: none as unknown as LocationView['proxy'], headers: [],
+    proxy: none as unknown as LocationView['proxy'], headers: answer(ctx, undefined, []).headers,
   };
 }
 
