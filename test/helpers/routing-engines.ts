@@ -59,14 +59,15 @@ export interface SetResult {
 
 export class RoutingLab {
   private readonly root = mkdtempSync(join(tmpdir(), 'edgegen-routing-'));
-  private readonly children = new Set<ChildProcess>();
+  private readonly children = new Set<Proc>();
+  private launcher?: Launcher;
   private echoes: Server[] = [];
   private echoPorts: number[] = [];
   private nextPort = 20000 + Math.floor(Math.random() * 30000);
   private sets = 0;
   private readonly spareDirs: string[] = [];
   /** If this process exits before close(): kill each engine we started with its workers (its own process group). */
-  private readonly onExit = () => { for (const c of this.children) killGroup(c, 'SIGKILL'); };
+  private readonly onExit = () => { for (const c of this.children) killGroup(c.pid, 'SIGKILL'); };
   bins: Partial<Record<'nginx' | 'haproxy', string>> = {};
   availability: Availability[] = [];
   kongRoute?: KongRoute;
@@ -75,6 +76,7 @@ export class RoutingLab {
   /** Find the engines, start the echo backends, load the Kong router model if it exists. */
   async open(kongRouterPath: string): Promise<this> {
     process.once('exit', this.onExit);
+    this.launcher = new Launcher();
     this.bins.nginx = await findBinary('nginx');
     this.bins.haproxy = await findBinary('haproxy');
     for (const id of LIVE_ENGINES) {
@@ -121,7 +123,8 @@ export class RoutingLab {
 
   /** Stop every engine still running, close the echo backends, remove the scratch directory. */
   async close(): Promise<void> {
-    await Promise.all([...this.children].map((c) => stopChild(c)));
+    await Promise.all([...this.children].map((c) => stopProc(c)));
+    await this.launcher?.close();
     await Promise.all(this.echoes.map((s) => new Promise<void>((done) => { s.closeAllConnections(); s.close(() => done()); })));
     this.echoes = [];
     process.removeListener('exit', this.onExit);
@@ -148,7 +151,7 @@ export class RoutingLab {
     // Directories are reused by later sets (configs overwritten once their engines have stopped), never removed per set.
     const dir = this.spareDirs.pop() ?? join(this.root, `slot-${++this.sets}`);
     const result: SetResult = { answers: {}, model: [], seen: {}, errors: {} };
-    const running: ChildProcess[] = [];
+    const running: Proc[] = [];
     try {
       const model = loadSpec(specs('proxy'), 'routing-diff.yaml').model;
       if (!model) throw new Error(`generated spec is invalid:\n${specs('proxy')}`);
@@ -180,14 +183,14 @@ export class RoutingLab {
         result.answers[KONG] = requests.map((q) => this.kongRoute!(yaml, q, flavor) ?? NO_ROUTE);
       }
     } finally {
-      await Promise.all(running.map((child) => stopChild(child)));
+      await Promise.all(running.map((p) => stopProc(p)));
       this.spareDirs.push(dir);
     }
     return result;
   }
 
   /** Compile, write and start one engine; resolves once its entry port accepts connections. Retries on a taken port. */
-  private async boot(id: EngineId, text: string, dir: string): Promise<{ model: Model; port: number; child: ChildProcess }> {
+  private async boot(id: EngineId, text: string, dir: string): Promise<{ model: Model; port: number; child: Proc }> {
     const e = ENGINE[id];
     let last = '';
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -205,19 +208,14 @@ export class RoutingLab {
       }
       const main = join(state, files[0].path.slice(e.prefix.length));
       const argv = e.bin === 'nginx' ? ['-p', state, '-e', join(state, 'error.log'), '-c', main, '-g', 'daemon off;'] : ['-db', '-f', main];
-      // Its own process group (detached), so the master and its workers can be signalled together.
-      const child = spawn(this.bins[e.bin]!, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      this.children.add(child);
-      child.once('exit', () => this.children.delete(child));
-      let output = '';
-      const keep = (b: Buffer) => { output = (output + b.toString()).slice(-4000); };
-      child.stdout!.on('data', keep);
-      child.stderr!.on('data', keep);
+      const output = join(state, 'output.log');
+      const child = await this.launcher!.start(this.bins[e.bin]!, argv, output);
+      if (child.running) this.children.add(child);
+      void child.exited.then(() => this.children.delete(child));
       const port = plan.bind(e.layer, 0, 'http').port;
       if (await listening(child, port)) return { model, port, child };
-      await stopChild(child);
-      const log = join(state, 'error.log');
-      last = `${output}${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`;
+      await stopProc(child);
+      last = [output, join(state, 'error.log')].map((f) => (existsSync(f) ? readFileSync(f, 'utf8').slice(-2000) : '')).join('');
       if (!/address already in use/i.test(last)) break;
     }
     throw new Error(`${id} did not start:\n${last}\n--- spec ---\n${text}`);
@@ -253,31 +251,98 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Wait until the engine accepts on its entry port (it binds every listener at once); false if it exits or 10 s pass. */
-async function listening(child: ChildProcess, port: number): Promise<boolean> {
+async function listening(child: Proc, port: number): Promise<boolean> {
   const deadline = Date.now() + 10_000;
   let wait = 5;
   while (!(await canConnect(port))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) return false;
+    if (!child.running || Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(wait * 2, 40);
   }
   return true;
 }
 
-/** Signal the process group of an engine we started (it leads its group: its pid is the group's id). */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  if (!child.pid) return;
-  try { process.kill(-child.pid, signal); } catch { try { child.kill(signal); } catch { /* gone */ } }
+/** Signal the process group of an engine we started (it leads its own session: its pid is the group's id). */
+function killGroup(pid: number, signal: NodeJS.Signals) {
+  if (!(pid > 1)) return;
+  try { process.kill(-pid, signal); } catch { try { process.kill(pid, signal); } catch { /* gone */ } }
 }
 
 /** Stop an engine we started: TERM (nginx stops its workers first), KILL to its group after 3 s; resolves once it has exited. */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-  await exited;
+async function stopProc(p: Proc): Promise<void> {
+  if (!p.running) return;
+  try { process.kill(p.pid, 'SIGTERM'); } catch { /* exiting */ }
+  const timer = setTimeout(() => killGroup(p.pid, 'SIGKILL'), 3000);
+  await p.exited;
   clearTimeout(timer);
+}
+
+/** An engine started by the launcher. */
+interface Proc { pid: number; running: boolean; exited: Promise<number> }
+
+const quoteSh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Starts engines from a small shell instead of this process: forking a large node process costs ~10 ms of CPU and
+ * blocks its event loop (which also serves the echo backends) until the child has exec'd. Each engine runs in its
+ * own session (setsid: master and workers in one group); the shell reports its pid and, when it ends, its exit. On
+ * end of input (close(), or this process dying) the shell signals every engine still running.
+ */
+class Launcher {
+  private readonly sh: ChildProcess;
+  private readonly pending = new Map<number, { pid: (pid: number) => void; exit: (code: number) => void }>();
+  private tags = 0;
+  private buffer = '';
+
+  constructor() {
+    const script = [
+      'while IFS= read -r line; do',
+      '  eval "set -- $line"; tag=$1; log=$2; shift 2',
+      '  ( setsid "$@" </dev/null >"$log" 2>&1 & p=$!; trap \'kill -TERM $p 2>/dev/null\' TERM; echo "pid $tag $p"; wait $p; echo "exit $tag $?" ) &',
+      'done',
+      'for j in $(jobs -p); do kill -TERM "$j" 2>/dev/null; done',
+      'wait',
+    ].join('\n');
+    this.sh = spawn('bash', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // Should the shell itself end, nothing it started reports any more: count them as exited.
+    this.sh.once('exit', () => { for (const w of this.pending.values()) { w.pid(-1); w.exit(-1); } this.pending.clear(); });
+    this.sh.stdout!.on('data', (b: Buffer) => {
+      this.buffer += b.toString();
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const [what, tag, n] = this.buffer.slice(0, nl).split(' ');
+        this.buffer = this.buffer.slice(nl + 1);
+        const w = this.pending.get(Number(tag));
+        if (what === 'pid') w?.pid(Number(n));
+        else if (what === 'exit') { this.pending.delete(Number(tag)); w?.exit(Number(n)); }
+      }
+    });
+  }
+
+  start(bin: string, argv: string[], log: string): Promise<Proc> {
+    if (this.sh.exitCode !== null || this.sh.signalCode !== null) return Promise.reject(new Error('the engine launcher (bash) has exited'));
+    const tag = ++this.tags;
+    return new Promise((resolve) => {
+      let onExit!: (code: number) => void;
+      const exited = new Promise<number>((done) => { onExit = done; });
+      this.pending.set(tag, {
+        pid: (pid) => {
+          const p: Proc = { pid, running: pid > 0, exited };
+          void exited.then(() => { p.running = false; });
+          resolve(p);
+        },
+        exit: onExit,
+      });
+      this.sh.stdin!.write(`${[String(tag), log, bin, ...argv].map(quoteSh).join(' ')}\n`);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.sh.exitCode !== null) return;
+    const ended = new Promise<void>((done) => this.sh.once('exit', () => done()));
+    this.sh.stdin!.end();
+    await ended;
+  }
 }
 
 /** Send every request on keep-alive connections to one engine; classify each answer. */
