@@ -8,6 +8,7 @@ import { distributionChecks } from './checks/distribution.js';
 import { failoverChecks } from './checks/failover.js';
 import { headerChecks } from './checks/headers.js';
 import { rateLimitChecks } from './checks/ratelimit.js';
+import { routeHeaderChecks } from './checks/route-headers.js';
 import { routingChecks } from './checks/routing.js';
 import { staticChecks } from './checks/static.js';
 import { tlsChecks } from './checks/tls.js';
@@ -27,7 +28,7 @@ export { CHECK_GROUPS, type CheckGroup } from './groups.js';
 export async function runSmoke(model: Model, state: StackState, driver: Driver, env: Env, only?: CheckGroup[]): Promise<CheckResult[]> {
   const ctx = await new SmokeContext(model, state, driver, env).init();
   const groups: [CheckGroup, (c: SmokeContext) => Promise<CheckResult[]>][] = [
-    ['routing', routingChecks], ['auth', authChecks], ['headers', headerChecks], ['cache', cacheChecks], ['static', staticChecks],
+    ['routing', routingChecks], ['auth', authChecks], ['headers', headerChecks], ['route-headers', routeHeaderChecks], ['cache', cacheChecks], ['static', staticChecks],
     ['tls', tlsChecks], ['websocket', websocketChecks], ['distribution', distributionChecks], ['failover', failoverChecks], ['rate-limit', rateLimitChecks],
   ];
   const results: CheckResult[] = [];
