@@ -54,11 +54,19 @@ describe('emitted configs carry upgrades', () => {
   it('the tunnel timeout is the service\'s, or the route\'s own: NGINX twins for upgrades, HAProxy set-timeout per route (nginx -t, haproxy -c)', async () => {
     const files = buildFixture('websocket').files;
     const text = (p: string) => files.find((f) => f.path === p)!.content;
+    // An upgrade on a route jumps to its twin; the twin's timeouts are the route's tunnel timeout.
+    const twin = (conf: string, path: string) => {
+      const id = new RegExp(`location "${path}" \\{[^}]*?if \\(\\$http_upgrade\\) \\{\\n\\s+set \\$edgegen_route (\\w+);\\n\\s+return 460;`).exec(conf)?.[1];
+      expect(id, `${path} jumps to a twin`).toBeTruthy();
+      return new RegExp(`location @${id} \\{[^}]*proxy_send_timeout (\\d+s);\\n\\s+proxy_read_timeout (\\d+s);`).exec(conf)?.slice(1);
+    };
     for (const conf of [text('nginx/nginx.conf'), text('nginx-gateway/nginx.conf')]) {
-      expect(conf).toMatch(/location @route_chat_tunnel \{[^}]*proxy_send_timeout 3600s;\n\s+proxy_read_timeout 3600s;/);
-      expect(conf).toMatch(/location @route_feed_tunnel \{[^}]*proxy_send_timeout 600s;\n\s+proxy_read_timeout 600s;/);
-      expect(conf).toMatch(/if \(\$http_upgrade\) \{\n\s+set \$edgegen_route route_feed_tunnel;\n\s+return 460;/);
+      expect(twin(conf, '/chat')).toEqual(['3600s', '3600s']);
+      expect(twin(conf, '/feed')).toEqual(['600s', '600s']);
     }
+    // The gateway's twins carry their route's policies, one per route; the proxy's forward only, shared by routes alike.
+    expect(text('nginx-gateway/nginx.conf')).toContain('location @route_feed_tunnel {');
+    expect(text('nginx/nginx.conf')).toMatch(/location @edgegen_tunnel_\d+ \{/);
     // HAProxy in front of the services routes itself: the service's tunnel timeout, and the route's where it differs.
     const spec = { version: 1, name: 'tunnel', loadBalancer: { ports: { http: 80 }, healthCheck: {} },
       services: [{ name: 'chat', instances: [{ address: '10.0.0.5:3000' }, { address: '10.0.0.6:3000' }], timeouts: { tunnel: '2h' } }],
@@ -69,6 +77,28 @@ describe('emitted configs carry upgrades', () => {
     expect(cfg).toMatch(/^backend svc_chat\n(?:.*\n)*?\s+timeout tunnel 7200s\n/m);
     expect(cfg).toMatch(/^\s+http-request set-timeout tunnel 90s if \{ var\(txn\.route\) -m str route_feed \}$/m);
     if (engines) expect((await engineCheck(r.model!, { env: TEST_ENV })).filter((c) => c.engine === 'haproxy').map((c) => c.status)).toEqual(['passed']);
+  });
+
+  it('at scale (shared include files) every twin an upgrade jumps to is defined once, in the include every server reads (nginx -t)', async () => {
+    const routes = [{ name: 'host', match: { path: '/h', hosts: ['a.example.com'] }, service: 'app' },
+      ...Array.from({ length: 20 }, (_, i) => ({ name: `r${i}`, match: { path: `/r${i}`, ...(i % 5 === 0 ? { methods: ['GET'] } : {}) }, service: 'app',
+        ...(i % 3 === 0 ? { stripPrefix: true } : {}), ...(i % 4 === 0 ? { timeouts: { tunnel: '5m' } } : {}) }))];
+    const spec = { version: 1, name: 'tunnels', proxy: { ports: { http: 8080 } }, services: [{ name: 'app', instances: [{ address: '10.0.0.5:3000' }] }], routes,
+      lint: { rules: { 'single-instance': 'off' } } };
+    const r = compileSpec(JSON.stringify(spec), 'tunnels.yaml', { env: TEST_ENV });
+    expect(r.ok).toBe(true);
+    const files = r.files.filter((f) => f.path.startsWith('nginx/'));
+    const tunnels = files.find((f) => f.path === 'nginx/edgegen-shared-tunnels.conf')!.content;
+    const defined = (text: string) => [...text.matchAll(/location @(edgegen_tunnel_\d+) \{/g)].map((m) => m[1]);
+    const jumped = new Set(files.flatMap((f) => [...f.content.matchAll(/set \$edgegen_route (edgegen_tunnel_\d+);/g)].map((m) => m[1])));
+    expect(jumped.size).toBeGreaterThan(1);
+    expect(new Set(defined(tunnels))).toEqual(jumped);
+    expect(defined(tunnels).length).toBe(jumped.size);
+    for (const f of files.filter((x) => x.path !== 'nginx/edgegen-shared-tunnels.conf')) expect(defined(f.content), f.path).toEqual([]);
+    const servers = files.find((f) => f.path === 'nginx/nginx.conf')!.content.split(/\n    server \{/).slice(1).filter((b) => b.includes('edgegen-shared-routes'));
+    expect(servers.length).toBe(2);
+    for (const server of servers) expect(server).toContain('include "edgegen-shared-tunnels.conf";');
+    if (engines) expect((await engineCheck(r.model!, { env: TEST_ENV })).filter((c) => c.engine === 'nginx').map((c) => c.status)).toEqual(['passed']);
   });
 
   it('Kong routes are http/https (Kong OSS 3.9 proxies Upgrade: websocket on them; ws/wss are Enterprise-only protocols)', () => {

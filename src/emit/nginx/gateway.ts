@@ -11,7 +11,7 @@ import { WINDOWS, windowsOf, zoneKey } from './gateway/rate.js';
 import { serverPlans, serverSlots } from '../../model/routing.js';
 import { dispatchText, namedLocation, slotMatch, splitSlot, triedRoutes } from './slots.js';
 import { credentialsModule, gatewayScript } from './gateway/script.js';
-import { servedRoutes, tunnelJump, tunnelJumpValues, tunnelLocation } from './tunnel.js';
+import { routeTunnelId, servedRoutes, tunnelJump, tunnelJumpValues, tunnelLocation } from './tunnel.js';
 import { headerVar, type MapBlock } from './gateway/values.js';
 import { http2Directive } from './proxy.js';
 import { hostPort, ident, num, quote, type NgxArg } from './quote.js';
@@ -63,15 +63,15 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
       const dispatch = text ? new TextBlock(text.slice(0, -1), tried.length * 4) : false;
       const match = slotMatch(slot);
       // An upgrade goes to the route's twin (tunnel.ts) once the routes tried first have passed.
-      const jump = served ? new TextBlock(text + tunnelJump(served, '            ', tried.length > 0, guards).slice(0, -1), tried.length * 4 + tunnelJumpValues(guards)) : dispatch;
+      const jump = served ? new TextBlock(text + tunnelJump(routeTunnelId(served), '            ', tried.length > 0, guards).slice(0, -1), tried.length * 4 + tunnelJumpValues(guards)) : dispatch;
       locations.push(served ? { ...routeLocation(ctx, served, match, [...guards]), dispatch: jump } : noRouteLocation(ctx, slot.path, match, dispatch));
     }
     const named: LocationView[] = [...triedRoutes(slots, new Set())].sort((a, b) => a.order - b.order)
-      .map((r) => ({ ...routeLocation(ctx, r, namedLocation(r), []), dispatch: new TextBlock(tunnelJump(r, '            ', false).slice(0, -1), tunnelJumpValues()) }));
+      .map((r) => ({ ...routeLocation(ctx, r, namedLocation(r), []), dispatch: new TextBlock(tunnelJump(routeTunnelId(r), '            ', false).slice(0, -1), tunnelJumpValues()) }));
     locations.push(...statics);
     const refused = [...locations, ...named].flatMap((l) => (l.refused ? [l.refused] : []));
     // The twins answer a refused upgrade with the route's own refusal location (listed once, above).
-    named.push(...[...servedRoutes(slots, new Set())].sort((a, b) => a.order - b.order).map((r) => routeLocation(ctx, r, tunnelLocation(r), [], true)));
+    named.push(...[...servedRoutes(slots, new Set())].sort((a, b) => a.order - b.order).map((r) => routeLocation(ctx, r, tunnelLocation(routeTunnelId(r)), [], true)));
     for (const kind of ['http', 'https'] as const) {
       if (gw.listen[kind] === undefined) continue;
       const ep = plan.bind('gateway', instance, kind);

@@ -11,9 +11,14 @@ import { DISPATCH_CODE, splitSlot } from './slots.js';
  * code as the route dispatch (slots.ts).
  */
 
-/** The named location of a route's twin for upgrades. */
-export function tunnelLocation(r: Route): NgxArg {
-  return ident(`@${r.id}_tunnel`);
+/** The id of a route's own twin (the gateway's: its twins carry the route's policies). */
+export function routeTunnelId(r: Route): string {
+  return `${r.id}_tunnel`;
+}
+
+/** The named location of a twin. */
+export function tunnelLocation(id: string): NgxArg {
+  return ident(`@${id}`);
 }
 
 /**
@@ -22,10 +27,10 @@ export function tunnelLocation(r: Route): NgxArg {
  * (slots.ts dispatchText). `guards`: conditions under which the location answers 404 instead (they come later in
  * the location, so they hold the jump back here).
  */
-export function tunnelJump(r: Route, indent: string, dispatched: boolean, guards: readonly NgxArg[] = []): string {
+export function tunnelJump(id: string, indent: string, dispatched: boolean, guards: readonly NgxArg[] = []): string {
   const i2 = `${indent}    `;
   let s = dispatched ? '' : `${indent}recursive_error_pages on;\n${indent}error_page ${DISPATCH_CODE} = @$edgegen_route;\n`;
-  const jump = `${i2}set $edgegen_route ${ident(`${r.id}_tunnel`)};\n${i2}return ${DISPATCH_CODE};\n`;
+  const jump = `${i2}set $edgegen_route ${ident(id)};\n${i2}return ${DISPATCH_CODE};\n`;
   if (!guards.length) return `${s}${indent}if ($http_upgrade) {\n${jump}${indent}}\n`;
   s += `${indent}set $edgegen_match $http_upgrade;\n`;
   for (const g of guards) s += `${indent}if (${g}) {\n${i2}set $edgegen_match "";\n${indent}}\n`;

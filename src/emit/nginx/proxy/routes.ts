@@ -21,6 +21,8 @@ const NONE: readonly never[] = [];
 const NO_DISPATCH = { text: '', values: 0 };
 const I1 = '            ';
 
+/** A twin for upgrades (tunnel.ts) and the route whose forwarding it copies. */
+interface Twin { id: string; route: Route }
 interface CacheParts { id: number; headers: readonly NgxArg[]; directives?: ProxyDirectives['cache'] }
 interface ServiceParts {
   pass: NgxArg;
@@ -40,6 +42,7 @@ export class RouteLocations {
   private readonly times = new Map<number, NgxArg>();
   private readonly caches = new Map<CachePolicy, CacheParts>();
   private readonly tests = new Map<string, readonly NgxArg[]>();
+  private readonly twins = new Map<string, Twin>();
   private readonly settings: ProxyLayer['settings'];
 
   constructor(model: Model, private readonly plan: AddressPlan, private readonly securityHeaders: NgxArg[]) {
@@ -48,15 +51,16 @@ export class RouteLocations {
 
   /**
    * The locations of a server's slots, its static locations, then the named locations `named` (routes the slots jump to),
-   * then the twins for upgrades of `tunnels` (tunnel.ts: every route the server serves needs one in the server).
+   * then, with `ownTwins`, the twins for upgrades its locations jump to (tunnel.ts; without: they are in twinsBlock()).
    */
-  block(slots: Iterable<PathSlot>, withStatic: boolean, named: Iterable<Route> = NONE, tunnels: Iterable<Route> = NONE): TextBlock {
+  block(slots: Iterable<PathSlot>, withStatic: boolean, named: Iterable<Route> = NONE, ownTwins = true): TextBlock {
     const out = new LocationsWriter();
+    const used = new Set<Twin>();
     for (const slot of slots) {
       const { tried, served, guards } = splitSlot(slot, this.tests);
       const dispatch = { text: dispatchText(tried, I1, this.tests), values: tried.length * 4 };
       const match = slotMatch(slot);
-      if (served) out.add({ ...this.locationFor(served, match), guards, dispatch: { text: dispatch.text + tunnelJump(served, I1, tried.length > 0, guards), values: dispatch.values + tunnelJumpValues(guards) } });
+      if (served) out.add({ ...this.locationFor(served, match), guards, dispatch: { text: dispatch.text + tunnelJump(this.twinOf(served, used), I1, tried.length > 0, guards), values: dispatch.values + tunnelJumpValues(guards) } });
       else out.add({ comment: tidy(`${slot.path}: no route takes what lands here`), match,
         dispatch, guards: NONE, noRoute: true, static: false, rewrite: NONE, proxy: false, headers: NONE });
     }
@@ -74,9 +78,34 @@ export class RouteLocations {
         headers: this.securityHeaders,
       });
     }
-    for (const r of [...named].sort((a, b) => a.order - b.order)) out.add({ ...this.locationFor(r, namedLocation(r)), dispatch: { text: tunnelJump(r, I1, false), values: tunnelJumpValues() } });
-    for (const r of [...tunnels].sort((a, b) => a.order - b.order)) out.add(this.locationFor(r, tunnelLocation(r), true));
+    for (const r of [...named].sort((a, b) => a.order - b.order)) out.add({ ...this.locationFor(r, namedLocation(r)), dispatch: { text: tunnelJump(this.twinOf(r, used), I1, false), values: tunnelJumpValues() } });
+    if (ownTwins) for (const t of used) out.add(this.twinLocation(t));
     return out.block();
+  }
+
+  /** Every twin the blocks so far jump to (for an include all servers share). */
+  twinsBlock(): TextBlock {
+    const out = new LocationsWriter();
+    for (const t of this.twins.values()) out.add(this.twinLocation(t));
+    return out.block();
+  }
+
+  /**
+   * The twin an upgrade on a route goes to. The proxy's twins hold no route policy, only where and how to forward: routes
+   * with the same service, rewrite, connect and tunnel timeouts share one (a few per service, not one per route).
+   */
+  private twinOf(r: Route, used: Set<Twin>): string {
+    const rewrites = r.pathType !== 'regex' && (r.stripPrefix || r.rewrite);
+    const key = `${r.service.id} ${r.timeouts.connectMs} ${r.timeouts.tunnelMs}${rewrites ? ` ${r.path} ${r.rewrite ?? ''}` : ''}`;
+    let t = this.twins.get(key);
+    if (!t) this.twins.set(key, t = { id: `edgegen_tunnel_${this.twins.size + 1}`, route: r });
+    used.add(t);
+    return t.id;
+  }
+
+  private twinLocation(t: Twin): Location {
+    const l = this.locationFor(t.route, tunnelLocation(t.id), true);
+    return { ...l, comment: tidy(`upgraded connections${this.serviceFor(t.route.service).comment}`) };
   }
 
   /** `tunnel`: the twin for upgrades (tunnel timeouts, never cached). */
@@ -92,7 +121,7 @@ export class RouteLocations {
     const policy = r.cache?.layer === 'proxy' && !tunnel ? r.cache.policy : undefined;
     const svc = this.serviceFor(r.service);
     const cache = policy && this.cacheFor(policy);
-    return { comment: `route ${r.name}${svc.comment}${tunnel ? ', upgraded connections' : ''}`, match, dispatch: NO_DISPATCH, guards: NONE, noRoute: false, static: false, rewrite,
+    return { comment: `route ${r.name}${svc.comment}`, match, dispatch: NO_DISPATCH, guards: NONE, noRoute: false, static: false, rewrite,
       proxy: this.proxyFor(r, svc, cache, policy, tunnel), headers: cache ? cache.headers : NONE };
   }
 
