@@ -2,18 +2,18 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUIRE_ENGINES } from './helpers/fixtures.js';
-import { KONG, NO_ROUTE, RoutingLab, type SetResult } from './helpers/routing-engines.js';
+import { KONG, RoutingLab, type SetResult } from './helpers/routing-engines.js';
 import { HEADER, LARGE_ROUTES, MAX_ROUTES, requestsOf, routeCase, specText, type RouteCase, type TestRequest } from './helpers/routing-gen.js';
 
 /**
  * Issue 18: one route choice on every engine. For random route sets (exact, prefix with and without trailing slash,
- * regex, overlapping paths, methods, a header, hosts incl. a wildcard, stripPrefix, rewrite; one set in 40 has 65-80 routes,
- * HAProxy's map mode) and requests aimed at
- * their edges, the route the model's matcher picks (chooseRoute) must be the route that answers live on the NGINX
- * proxy, the NGINX gateway engine and HAProxy (each alone in front of the services, every route on its own echo
- * backend), and the one Kong's router picks on the emitted kong.yaml (test/helpers/kong-router.ts).
- * EDGEGEN_DIFF_SETS (default 300) route sets, up to EDGEGEN_DIFF_REQUESTS (default 100) requests each; the seed is printed,
- * EDGEGEN_DIFF_SEED replays it. A disagreement is shrunk and printed as a spec with the request and every answer.
+ * regex, overlapping paths, methods, a header, hosts incl. a wildcard, stripPrefix, rewrite; one set in 40 has 65-80
+ * routes, HAProxy's map mode) and requests aimed at their edges, the route the model's matcher picks (chooseRoute) must
+ * be the route that answers live on the NGINX proxy, the NGINX gateway engine and HAProxy (each alone in front of the
+ * services, every route on its own echo backend), and the one Kong's router picks on the emitted kong.yaml
+ * (test/helpers/kong-router.ts). Any other answer (a 301, a 502, an engine that does not start) is a disagreement.
+ * EDGEGEN_DIFF_SETS (default 300) route sets, up to EDGEGEN_DIFF_REQUESTS (default 100) requests each; the seed is
+ * printed, EDGEGEN_DIFF_SEED replays it. A disagreement is shrunk and printed as a spec with the requests and answers.
  */
 
 const SETS = Number(process.env.EDGEGEN_DIFF_SETS ?? 300);
@@ -90,7 +90,7 @@ describe('routing differential: the model\'s route choice = NGINX proxy = NGINX 
     console.log(`routing differential: seed ${SEED} (replay: EDGEGEN_DIFF_SEED=${SEED}), ${SETS} route sets, up to ${REQUESTS} requests each`);
     const started = Date.now();
     const cases = fc.sample(routeCase(REQUESTS), { seed: SEED, numRuns: SETS });
-    const stats = new Map<Column, { requests: number; wrong: number; sets: number }>();
+    const stats = new Map<Column, { requests: number; wrong: number; sets: number; kinds: Map<string, number> }>();
     let requestCount = 0;
     let firstFailure = -1;
     const results: SetResult[] = new Array(cases.length);
@@ -104,9 +104,17 @@ describe('routing differential: the model\'s route choice = NGINX proxy = NGINX 
     for (const [n, result] of results.entries()) {
       requestCount += result.model.length;
       for (const col of columns(result)) {
-        const s = stats.get(col) ?? { requests: 0, wrong: 0, sets: 0 };
+        const s = stats.get(col) ?? { requests: 0, wrong: 0, sets: 0, kinds: new Map<string, number>() };
         const answers = result.answers[col as keyof SetResult['answers']]!;
         const wrong = answers.filter((a, i) => a !== result.model[i]).length;
+        answers.forEach((a, i) => {
+          if (a === result.model[i]) return;
+          // What a wrong answer was: another route, none, or the status / error (first words), with the first set it came from.
+          const kind = /^(r\d+|none)$/.test(a) ? (a === 'none' ? 'none instead of a route' : result.model[i] === 'none' ? 'a route instead of none' : 'another route') : a.split(' ').slice(0, 2).join(' ');
+          const key = `${kind} (first in set ${n})`;
+          const known = [...s.kinds.keys()].find((k) => k.startsWith(`${kind} (`));
+          s.kinds.set(known ?? key, (s.kinds.get(known ?? key) ?? 0) + 1);
+        });
         s.requests += answers.length;
         s.wrong += wrong;
         if (wrong) s.sets++;
@@ -117,7 +125,8 @@ describe('routing differential: the model\'s route choice = NGINX proxy = NGINX 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log([
       `routing differential figures (seed ${SEED}, ${seconds} s): ${cases.length} route sets (${cases.filter((c) => c.routes.length > MAX_ROUTES).length} of ${LARGE_ROUTES.min}-${LARGE_ROUTES.max} routes: HAProxy map mode), ${requestCount} requests per engine`,
-      ...[...stats].map(([col, s]) => `  ${col.padEnd(13)} ${s.requests} requests, disagreements: ${s.wrong} (${(100 * s.wrong / Math.max(1, s.requests)).toFixed(1)} %) in ${s.sets} of ${cases.length} route sets`),
+      ...[...stats].map(([col, s]) => `  ${col.padEnd(13)} ${s.requests} requests, disagreements: ${s.wrong} (${(100 * s.wrong / Math.max(1, s.requests)).toFixed(1)} %) in ${s.sets} of ${cases.length} route sets${
+        s.kinds.size ? `: ${[...s.kinds].map(([k, v]) => `${v} x ${k}`).join(', ')}` : ''}`),
       ...lab.availability.filter((a) => !a.ok).map((a) => `  ${a.engine.padEnd(13)} not run: ${a.reason}`),
     ].join('\n'));
     expect(cases.length).toBe(SETS);
@@ -128,9 +137,16 @@ describe('routing differential: the model\'s route choice = NGINX proxy = NGINX 
     // Shrink from the first failing set (fast-check replays it by seed and path) to a small route set and request list.
     const shrunk = await fc.check(fc.asyncProperty(routeCase(REQUESTS), async (c) => disagreements((await runCase(c)).result).length === 0),
       { seed: SEED, numRuns: SETS, path: String(firstFailure), interruptAfterTimeLimit: SHRINK_MS });
-    const worst = (shrunk.counterexample?.[0] ?? cases[firstFailure]) as RouteCase;
-    const { requests, result } = await runCase(worst);
-    const text = `routing differential: engines disagree with the model (seed ${SEED}, path ${shrunk.counterexamplePath ?? firstFailure}; replay with EDGEGEN_DIFF_SEED=${SEED})\n${report(worst, requests, result)}`;
+    let worst = (shrunk.counterexample?.[0] ?? cases[firstFailure]) as RouteCase;
+    let { requests, result } = await runCase(worst);
+    let note = `path ${shrunk.counterexamplePath ?? firstFailure}`;
+    if (!disagreements(result).length) {
+      // Not reproduced on a fresh boot: show the set as it failed in the run.
+      worst = cases[firstFailure];
+      ({ requests, result } = { requests: requestsOf(worst), result: results[firstFailure] });
+      note = `route set ${firstFailure} as first seen; a fresh boot of the shrunk case agreed`;
+    }
+    const text = `routing differential: engines disagree with the model (seed ${SEED}, ${note}; replay with EDGEGEN_DIFF_SEED=${SEED})\n${report(worst, requests, result)}`;
     console.error(text);
     expect.fail(text);
   }, 900_000);
