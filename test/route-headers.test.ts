@@ -89,6 +89,21 @@ describe('NGINX gateway engine output', () => {
       expect(t.exitCode, t.all).toBe(0);
     }
   });
+  it('a route value with quotes, ";", braces, "#" and a backslash reaches nginx as one quoted literal (nginx -t accepts it)', async () => {
+    const value = `a "b"; c {d} #e \\f 'g'`;
+    const text = ROUTE_HEADERS_SPEC.replace('X-Route: v2', `X-Route: ${JSON.stringify(value)}`);
+    const hostile = modelOf(text, 'route-headers.yaml');
+    expect(hostile.routes.find((r) => r.name === 'v2')!.responseHeaders!.add['X-Route']).toBe(value);
+    const sub = mkdtempSync(join(dir, 'hostile-'));
+    const plan = await freeLocalPlan(hostile, sub);
+    const conf = await writeGateway(hostile, plan, sub, {});
+    expect(readFileSync(conf, 'utf8')).toContain(`"" "a \\"b\\"; c {d} #e \\\\f 'g'";`);
+    const nginx = await findBinary('nginx');
+    if (nginx || REQUIRE_ENGINES) {
+      const t = await nginxTest(nginx!, conf, plan.stateDir('gateway', 0));
+      expect(t.exitCode, t.all).toBe(0);
+    }
+  });
 });
 
 describe('Kong output: request-/response-transformer per route', () => {
