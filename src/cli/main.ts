@@ -9,6 +9,7 @@ import { parseTargets, registerRuntime } from './runtime.js';
 import { collect } from './options.js';
 import { registerSmoke } from './smoke.js';
 import { registerLint } from './lint.js';
+import { registerExport } from './export.js';
 import { RULE_IDS } from '../lint/index.js';
 import { MAX_SPEC_BYTES } from '../spec/parse.js';
 import { diffOutputs, writeOutputs } from '../write.js';
@@ -110,6 +111,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   registerRuntime(program, io, (n) => { code = n; }, readSpec);
   registerSmoke(program, io, (n) => { code = n; }, readSpec);
   registerLint(program, io, (n) => { code = n; }, readSpec);
+  registerExport(program, io, (n) => { code = n; }, readSpec);
 
   try {
     await program.parseAsync(argv);

@@ -35,6 +35,30 @@ function print(io: Io, format: string, state: StackState, results: CheckResult[]
   return report.summary.failed > 0 ? 1 : 0;
 }
 
+/** A URL given to --entry/--entry-https: http(s), no path beyond /. */
+function entryUrl(flag: string, value: string, scheme?: 'http:' | 'https:'): string {
+  let u: URL;
+  try { u = new URL(value); } catch { throw new EdgegenError(`${flag} takes a URL such as https://staging.example.com, got "${value}"`); }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new EdgegenError(`${flag} takes an http:// or https:// URL, got "${value}"`);
+  if (scheme && u.protocol !== scheme) throw new EdgegenError(`${flag} takes an ${scheme}// URL, got "${value}"`);
+  if (u.pathname !== '/' || u.search || u.hash) throw new EdgegenError(`${flag} takes the entry's origin only (no path or query), got "${value}"`);
+  return `${u.protocol}//${u.host}`;
+}
+
+/** `smoke <spec> --entry URL`: the deployed stack through its entry; credentials from the same env variables as build. */
+async function entrySmoke(io: Io, spec: string | undefined, o: { format: string; only: string[]; entry?: string; entryHttps?: string; ca?: string }, readSpec: (f: string) => string): Promise<number> {
+  if (!spec) throw new EdgegenError('--entry needs the spec file of the deployed stack');
+  if (!o.entry) throw new EdgegenError('--entry-https and --ca go with --entry');
+  const entry = entryUrl('--entry', o.entry);
+  const https = o.entryHttps ? entryUrl('--entry-https', o.entryHttps, 'https:') : entry.startsWith('https:') ? entry : undefined;
+  if (o.entryHttps && entry.startsWith('https:')) throw new EdgegenError('--entry-https goes with an http:// --entry');
+  const r = loadSpec(readSpec(spec), spec);
+  if (!r.model) throw new EdgegenError(`${spec} is not a valid spec: ${r.diagnostics.map(formatDiagnostic).join('; ')}`, 1);
+  const { runEntrySmoke } = await import('../smoke/index.js');
+  const { state, results } = await runEntrySmoke(r.model, spec, { http: entry.startsWith('http:') ? entry : undefined, https, ca: o.ca }, process.env, parseOnly(o.only));
+  return print(io, o.format, state, results);
+}
+
 export function registerSmoke(program: Command, io: Io, setCode: (n: number) => void, readSpec: (f: string) => string): void {
   program
     .command('smoke')
@@ -42,7 +66,14 @@ export function registerSmoke(program: Command, io: Io, setCode: (n: number) => 
     .argument('[spec]', 'spec file of the stack (default: the only stack that is up)')
     .option('--format <format>', 'text, json or junit', 'text')
     .option('--only <group>', `run only these checks (${CHECK_GROUPS.join(', ')}; repeatable)`, collect, [])
-    .action(async (spec: string | undefined, o: { format: string; only: string[] }) => {
+    .option('--entry <url>', 'a deployed stack\'s entry (http:// or https://): run only what the entry can observe')
+    .option('--entry-https <url>', 'the entry\'s HTTPS URL when --entry is its plain HTTP one')
+    .option('--ca <file>', 'CA certificate the entry\'s certificate chains to (with --entry; default: the system\'s)')
+    .action(async (spec: string | undefined, o: { format: string; only: string[]; entry?: string; entryHttps?: string; ca?: string }) => {
+      if (o.entry || o.entryHttps || o.ca) {
+        setCode(await entrySmoke(io, spec, o, readSpec));
+        return;
+      }
       const state = findStack(process.cwd(), spec);
       const driver = await driverFor(state.runtime, {});
       const { runSmoke } = await import('../smoke/index.js');

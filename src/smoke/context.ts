@@ -54,6 +54,8 @@ export class SmokeContext {
   /** Loopback addresses other than 127.0.0.1 work as distinct clients here (set by init()); else why not. */
   aliases = false;
   noAliases = '';
+  /** --entry mode: a deployed stack seen only through its entry (no units, no logs, no echo control). */
+  entryOnly = false;
 
   constructor(readonly model: Model, readonly state: StackState, readonly driver: Driver, env: Env) {
     this.entry = state.entry.https ?? state.entry.http!;
@@ -70,6 +72,7 @@ export class SmokeContext {
   async init(): Promise<this> {
     // On a bridge network the published ports go through Docker's port proxy: every client looks the same inside.
     if (this.state.network === 'bridge') this.noAliases = 'on a bridge network the engines see Docker\'s port proxy as every client';
+    else if (this.entryOnly && !/^(127\.|\[::1\]$|localhost$)/.test(new URL(this.entry).hostname)) this.noAliases = 'the entry is not on this machine\'s loopback, so the client cannot choose its source address';
     else if (!(await canBind(LIMIT_PROBE_CLIENT))) this.noAliases = `${LIMIT_PROBE_CLIENT} cannot be bound here`;
     this.aliases = !this.noAliases;
     return this;

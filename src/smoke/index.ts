@@ -14,6 +14,7 @@ import { staticChecks } from './checks/static.js';
 import { tlsChecks } from './checks/tls.js';
 import { websocketChecks } from './checks/websocket.js';
 import { SmokeContext, type CheckResult } from './context.js';
+import { echoBehindEntry, entryGroups, entryNotRun, entryState, noDriver, type EntryTarget } from './entry.js';
 
 export type { CheckResult } from './context.js';
 
@@ -27,6 +28,26 @@ export { CHECK_GROUPS, type CheckGroup } from './groups.js';
  */
 export async function runSmoke(model: Model, state: StackState, driver: Driver, env: Env, only?: CheckGroup[]): Promise<CheckResult[]> {
   const ctx = await new SmokeContext(model, state, driver, env).init();
+  return runGroups(ctx, only);
+}
+
+/**
+ * Smoke a deployed stack (staging, production) through its entry only: the checks a client can observe there run;
+ * those that need per-instance access (distribution, failover, the cache's and static files' backend counts) are
+ * not run, with the reason, and so are the checks that read the echo backend's answer when the services are not it.
+ */
+export async function runEntrySmoke(model: Model, spec: string, entry: EntryTarget, env: Env, only?: CheckGroup[]): Promise<{ state: StackState; results: CheckResult[] }> {
+  const state = entryState(model, spec, entry);
+  const ctx = new SmokeContext(model, state, noDriver(), env);
+  ctx.entryOnly = true;
+  await ctx.init();
+  const echo = await echoBehindEntry(ctx);
+  const groups = entryGroups(echo).filter((g) => !only || only.includes(g));
+  return { state, results: [...(await runGroups(ctx, groups)), ...entryNotRun(model, echo, only)] };
+}
+
+async function runGroups(ctx: SmokeContext, only?: CheckGroup[]): Promise<CheckResult[]> {
+  const model = ctx.model;
   const groups: [CheckGroup, (c: SmokeContext) => Promise<CheckResult[]>][] = [
     ['routing', routingChecks], ['auth', authChecks], ['headers', headerChecks], ['route-headers', routeHeaderChecks], ['cache', cacheChecks], ['static', staticChecks],
     ['tls', tlsChecks], ['websocket', websocketChecks], ['distribution', distributionChecks], ['failover', failoverChecks], ['rate-limit', rateLimitChecks],

@@ -1,0 +1,35 @@
+import type { OutputFile } from '../../compile.js';
+import { layerFiles } from './layer-files.js';
+import type { Env } from '../kong/secrets.js';
+import type { DeployNetwork, DeployTarget } from '../../model/plan-deploy.js';
+import type { AddressPlan } from '../../model/plan.js';
+import type { Model } from '../../model/types.js';
+import { composeFile } from './compose.js';
+import { kubernetesFiles } from './kubernetes.js';
+import { stackFile } from './swarm.js';
+import { deployUnits, type DeployUnit, type Probe, type UnitOptions } from './units.js';
+
+export interface ExportOptions extends UnitOptions {
+  target: DeployTarget;
+  network?: DeployNetwork;
+  probe?: Probe;
+}
+
+/** The generated files every unit mounts (configs 0644, secrets 0400), at their place in the export folder. */
+function mountedFiles(units: DeployUnit[]): OutputFile[] {
+  const seen = new Map<string, OutputFile>();
+  for (const u of units)
+    for (const f of u.files) if (!f.external && !seen.has(f.file)) seen.set(f.file, { path: f.file, content: f.content, mode: f.secret ? 0o400 : 0o644 });
+  return [...seen.values()];
+}
+
+/** Every file of an exported stack, from the model and its deploy plan (the emitters run once per distinct instance). */
+export function exportFiles(model: Model, plan: AddressPlan, env: Env, opts: ExportOptions): { files: OutputFile[]; units: DeployUnit[] } {
+  const units = deployUnits(model, plan, (layer, i) => layerFiles(model, plan, env, layer, i), opts);
+  const probe = opts.probe ?? 'image';
+  if (opts.target === 'kubernetes') return { files: kubernetesFiles(model, units), units };
+  const main = opts.target === 'compose'
+    ? { path: 'compose.yaml', content: composeFile(model, units, probe), mode: 0o644 }
+    : { path: 'stack.yaml', content: stackFile(model, units, probe, opts.network ?? 'overlay'), mode: 0o644 };
+  return { files: [main, ...mountedFiles(units)], units };
+}
