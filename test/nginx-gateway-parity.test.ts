@@ -8,11 +8,12 @@ import { gateway, route as routeSchema } from '../src/spec/schema.js';
 import { fixtureText, TEST_ENV } from './helpers/fixtures.js';
 import { LIVE_SPEC, POLICIES_SPEC } from './helpers/nginx-gateway-specs.js';
 import { modelOf } from './helpers/nginx-gateway.js';
+import { ROUTE_HEADERS_SPEC } from './helpers/route-headers-spec.js';
 
 /** Spec keys that are gateway policies (checked below) and those that are not; a new key must be sorted into one. */
 const GATEWAY_POLICIES = ['auth', 'rateLimit', 'cache', 'cors', 'requestHeaders', 'responseHeaders', 'correlationId', 'metrics'];
 const GATEWAY_OTHER = ['instances', 'hosts', 'bind', 'ports', 'image', 'engine', 'consumers', 'statusPort', 'timeouts', 'retries'];
-const ROUTE_POLICIES = ['auth', 'rateLimit', 'cache', 'cors'];
+const ROUTE_POLICIES = ['auth', 'rateLimit', 'cache', 'cors', 'requestHeaders', 'responseHeaders'];
 const ROUTE_OTHER = ['name', 'match', 'service', 'stripPrefix', 'rewrite', 'timeouts'];
 
 type Plugin = { name: string; config: Record<string, any> };
@@ -83,7 +84,7 @@ describe('both gateway engines express every gateway policy of a spec (a dropped
     expect(Object.keys(routeSchema.shape).sort()).toEqual([...ROUTE_POLICIES, ...ROUTE_OTHER].sort());
   });
 
-  for (const [name, text] of [['policies', POLICIES_SPEC], ['live', LIVE_SPEC], ['demo-nginx-gateway', fixtureText('demo-nginx-gateway')]] as const) {
+  for (const [name, text] of [['policies', POLICIES_SPEC], ['live', LIVE_SPEC], ['demo-nginx-gateway', fixtureText('demo-nginx-gateway')], ['route-headers', ROUTE_HEADERS_SPEC]] as const) {
     it(name, () => {
       const model = modelOf(text, `${name}.yaml`);
       const plan = specPlan(model);
