@@ -1,4 +1,4 @@
-import { HOSTNAME_RE } from '../spec/primitives.js';
+import { HOSTNAME_RE, isIpv6 } from '../spec/primitives.js';
 import { LAYER_ORDER, type LayerKind, type Model, type PortKind } from './types.js';
 
 export interface Endpoint { host: string; port: number }
@@ -82,11 +82,16 @@ export function localPlan(model: Model, opts: LocalPlanOptions): AddressPlan {
     for (let i = 0; i < l.instances; i++)
       for (const kind of ['http', 'https', 'status'] as const) if (l.listen[kind] !== undefined) ports.set(`${layer}/${i}/${kind}`, next++);
   }
-  for (const s of model.services) for (const inst of s.instances) ports.set(`service/${s.name}/${inst.index}`, next++);
+  // An instance the spec gives an IPv6 address runs on the IPv6 loopback (::1), so the local stack reaches it over IPv6 too.
+  const v6 = new Set<string>();
+  for (const s of model.services) for (const inst of s.instances) {
+    ports.set(`service/${s.name}/${inst.index}`, next++);
+    if (opts.host === undefined && isIpv6(inst.host)) v6.add(`service/${s.name}/${inst.index}`);
+  }
   const get = (key: string) => {
     const p = ports.get(key);
     if (p === undefined) throw new Error(`no local port planned for ${key}`);
-    return { host, port: p };
+    return { host: v6.has(key) ? '::1' : host, port: p };
   };
   return {
     mode: 'local',

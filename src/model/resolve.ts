@@ -1,5 +1,5 @@
 import type { ParsedSpec } from '../spec/parse.js';
-import { durationMs } from '../spec/primitives.js';
+import { durationMs, splitHostPort } from '../spec/primitives.js';
 import { routeTransform } from './headers.js';
 import type { Spec } from '../spec/schema.js';
 import type {
@@ -83,8 +83,9 @@ export function resolve(spec: Spec, parsed: ParsedSpec): Model {
     protocol: s.protocol,
     algorithm: s.algorithm,
     instances: s.instances.map((inst, j) => {
-      const cut = inst.address.lastIndexOf(':');
-      return { index: j, address: inst.address, host: inst.address.slice(0, cut), port: Number(inst.address.slice(cut + 1)), weight: inst.weight, backup: inst.backup };
+      // host without brackets ("::1" for "[::1]:8080"); each emitter writes an IPv6 host its own way.
+      const { host, port } = splitHostPort(inst.address)!;
+      return { index: j, address: inst.address, host, port, weight: inst.weight, backup: inst.backup };
     }),
     healthCheck: healthCheck(s.healthCheck),
     timeouts: { connectMs: durationMs(s.timeouts.connect), readMs: durationMs(s.timeouts.read), sendMs: durationMs(s.timeouts.send), tunnelMs: durationMs(s.timeouts.tunnel) },

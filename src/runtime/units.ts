@@ -117,7 +117,7 @@ export function layoutStack(model: Model, opts: { stateDir: string; basePort: nu
         id: `service-${s.name}-${inst.index + 1}`, layer: 'service', engine: 'echo', instance: inst.index, service: s.name, files: [], dirs: [],
         argv: ['node', echoScript, s.name, String(inst.index + 1), listen.host, String(listen.port)],
         env: { EDGEGEN_CONTROL_TOKEN: controlToken },
-        health: { kind: 'http', url: `http://${here.host}:${here.port}/healthz` }, ports: [here],
+        health: { kind: 'http', url: `http://${here.host.includes(':') ? `[${here.host}]` : here.host}:${here.port}/healthz` }, ports: [here],
         ...bridge(ep.host, [listen], [here]),
       });
     }

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 
 /** Field grammars shared by every target: strict allow-lists, full-match, no control characters. */
@@ -26,6 +27,11 @@ const bounded = (max: number) => z.string().min(1).max(max);
 export const name = (what: string) =>
   bounded(63).regex(NAME_RE, { message: `${what} must be lowercase letters, digits and '-', starting with a letter (e.g. "users-api")` });
 
+/** Kong consumer usernames are free strings; edgegen takes names and email addresses ("alice@example.com"). */
+export const consumerName = bounded(128).regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]*$/, {
+  message: 'a consumer name holds letters, digits and . _ @ + -, starting with a letter or digit (e.g. "alice" or "alice@example.com")',
+});
+
 export const port = z.number().int().min(1).max(65535);
 
 export const duration = bounded(12).regex(DURATION_RE, {
@@ -40,16 +46,49 @@ export const routeHost = bounded(253).refine((v) => WILDCARD_HOST_RE.test(v), {
   message: 'must be a DNS name, optionally starting with "*." (e.g. "api.example.com", "*.example.com")',
 });
 
-export const address = bounded(260).refine(
-  (v) => {
-    const i = v.lastIndexOf(':');
-    if (i <= 0) return false;
-    const host = v.slice(0, i);
-    const p = Number(v.slice(i + 1));
-    return (HOSTNAME_RE.test(host) || IPV4_RE.test(host)) && /^\d{1,5}$/.test(v.slice(i + 1)) && p >= 1 && p <= 65535;
-  },
-  { message: 'an address is host:port, e.g. "users-1:3000" or "10.0.1.15:8080" (port 1-65535)' },
-);
+/** An IPv6 address as written without brackets (no zone id such as "%eth0": no target reads it the same way). */
+export function isIpv6(v: string): boolean {
+  return v.length <= 45 && /^[0-9A-Fa-f:.]+$/.test(v) && v.includes(':') && isIPv6(v);
+}
+
+/** An IPv4 or IPv6 address (not a name): a previous layer's address that can be trusted as it is. */
+export function isIpAddress(v: string): boolean {
+  return IPV4_RE.test(v) || isIpv6(v);
+}
+
+/** host:port, or [IPv6]:port; the host without brackets. Undefined when the text is neither. */
+export function splitHostPort(v: string): { host: string; port: number } | undefined {
+  const m = /^\[([^\]]*)\]:(\d{1,5})$/.exec(v) ?? /^([^:\[\]]*):(\d{1,5})$/.exec(v);
+  if (!m) return undefined;
+  const [, host, p] = m;
+  const port = Number(p);
+  if (port < 1 || port > 65535) return undefined;
+  const bracketed = v.startsWith('[');
+  if (bracketed ? !isIpv6(host) : !(HOSTNAME_RE.test(host) || IPV4_RE.test(host))) return undefined;
+  return { host, port };
+}
+
+export const address = bounded(260).superRefine((v, ctx) => {
+  if (splitHostPort(v)) return;
+  // An IPv6 address has colons of its own, so it needs brackets; say so rather than "host:port" in general.
+  const v6 = v.startsWith('[') || (v.match(/:/g) ?? []).length > 1;
+  ctx.addIssue({ code: 'custom', message: v6
+    ? 'an IPv6 address is written in brackets with a port, e.g. "[2001:db8::10]:8080" (port 1-65535, no zone id)'
+    : 'an address is host:port, e.g. "users-1:3000" or "10.0.1.15:8080" (port 1-65535)' });
+});
+
+/** A host an instance is reached by or listens on: a DNS name, an IPv4 address or an IPv6 address (without brackets). */
+export const hostOrIp = bounded(253).refine((v) => HOSTNAME_RE.test(v) || IPV4_RE.test(v) || isIpv6(v), {
+  message: 'must be a DNS name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address without brackets (e.g. "::1")',
+});
+
+/** An IPv4 or IPv6 address or CIDR block (trusted proxies). */
+export const ipCidr = z.string().max(49).refine((v) => {
+  const [ip, bits, extra] = v.split('/');
+  if (extra !== undefined || (bits !== undefined && !/^\d{1,3}$/.test(bits))) return false;
+  if (IPV4_RE.test(ip)) return bits === undefined || Number(bits) <= 32;
+  return isIpv6(ip) && (bits === undefined || Number(bits) <= 128);
+}, { message: 'an IPv4 or IPv6 address or CIDR block, e.g. "10.0.0.0/8", "192.0.2.10" or "2001:db8::/32"' });
 
 export const urlPath = bounded(1024).regex(PATH_RE, {
   message: 'a path starts with "/" and holds only URL path characters (no spaces, quotes, "%", "#", "?", "//", "." or ".." segments, or control characters)',
@@ -65,7 +104,8 @@ export const fsPath = bounded(1024)
  * tool, never an nginx prefix).
  */
 export const filePath = bounded(1024)
-  .regex(/^[A-Za-z0-9._+@/-]+$/, { message: 'a file path holds only letters, digits and . _ + @ / -' })
+  .regex(/^[A-Za-z0-9._+@/ -]+$/, { message: 'a file path holds only letters, digits, spaces and . _ + @ / -' })
+  .refine((v) => !/(^|\/) | (\/|$)/.test(v), { message: 'a file path must not have a space at the start or end of a name' })
   .refine((v) => !v.split('/').includes('..'), { message: 'a file path must not contain ".." segments' })
   .refine((v) => /^[A-Za-z0-9_./]/.test(v), { message: 'a file path starts with a letter, digit, "_", "." or "/"' });
 
@@ -75,14 +115,16 @@ export const headerName = bounded(64).regex(HEADER_NAME_RE, {
 
 /**
  * Printable text for header values: not empty (Kong refuses empty header matches), no control characters, no line
- * breaks, and no "$" (nginx expands "$name" in header values and has no escape for it; Kong's request-transformer
- * evaluates "$(...)" templates).
+ * breaks. "$" is a literal (the NGINX emitters write it as ${edgegen_dollar}, HAProxy single-quotes it), except where
+ * Kong or decK would read it: "$(...)" is a request-transformer template, "${{ ... }}" a decK substitution.
  */
 export const headerValue = z
   .string()
   .min(1)
   .max(1024)
-  .regex(/^[\x20-\x23\x25-\x7E]*$/, { message: 'a header value is printable ASCII without line breaks, control characters or "$" (nginx and Kong would read "$" as a variable or template)' });
+  .regex(/^[\x20-\x7E]*$/, { message: 'a header value is printable ASCII without line breaks or control characters' })
+  .refine((v) => !v.includes('$('), { message: 'a header value must not contain "$(" (Kong\'s request-transformer reads "$(...)" as a template)' })
+  .refine((v) => !v.includes('${{'), { message: 'a header value must not contain "${{" (decK substitutes "${{ env ... }}" in the file text)' });
 
 export const mimeType = bounded(255).regex(MIME_RE, { message: 'a MIME type looks like "application/json"' });
 

@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import {
-  address, duration, durationMs, DURATION_RE, IPV4_RE, filePath, fsPath, headerName, headerValue, hostname, httpMethod, mimeType, name, port,
-  routeHost, secret, urlPath,
+  address, consumerName, duration, durationMs, DURATION_RE, filePath, fsPath, headerName, headerValue, hostname, hostOrIp, httpMethod, ipCidr, mimeType,
+  name, port, routeHost, secret, urlPath,
 } from './primitives.js';
 
 /** The edgegen topology spec (version 1). Every object is strict: unknown keys are errors. */
-
-/** An IPv4 address or CIDR block (trusted proxies). */
-const ipv4Cidr = z.string().max(18).refine((v) => {
-  const [ip, bits, extra] = v.split('/');
-  return extra === undefined && IPV4_RE.test(ip) && (bits === undefined || (/^\d{1,2}$/.test(bits) && Number(bits) <= 32));
-}, { message: 'an IPv4 address or CIDR block, e.g. "10.0.0.0/8" or "192.0.2.10"' });
 
 /** Timeouts reach HAProxy and Kong as 32-bit milliseconds: at most 24 days. */
 const timeout = duration.refine((d) => !DURATION_RE.test(d) || durationMs(d) <= 2_147_483_646, { message: 'a timeout is at most 24d (HAProxy and Kong count milliseconds in 32 bits)' });
@@ -40,8 +34,8 @@ const nextLayerCheck = healthCheck.extend({
 
 const layerCommon = {
   instances: z.number().int().min(1).max(64).default(1).describe('how many identical instances run this layer'),
-  hosts: z.array(hostname).optional().describe('host name of each instance as the previous layer reaches it; default <layer>-<n>'),
-  bind: hostname.optional().describe('listen address; default all interfaces'),
+  hosts: z.array(hostOrIp).optional().describe('host name of each instance as the previous layer reaches it; default <layer>-<n>'),
+  bind: hostOrIp.optional().describe('listen address; default all interfaces'),
   ports,
   image: z.string().regex(/^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$/).max(256).optional()
     .describe('container image override for the Docker runtime'),
@@ -64,14 +58,14 @@ export const loadBalancer = z
     retries: z.number().int().min(0).max(10).default(2),
     redispatch: z.boolean().default(true),
     maxConnections: z.number().int().min(1).max(1_000_000).default(4096),
-    stats: z.object({ port, path: urlPath.default('/stats'), bind: hostname.default('127.0.0.1') }).strict().optional(),
+    stats: z.object({ port, path: urlPath.default('/stats'), bind: hostOrIp.default('127.0.0.1') }).strict().optional(),
     timeouts: lbTimeouts.prefault({}),
   })
   .strict();
 
 const consumer = z
   .object({
-    name: name('a consumer name'),
+    name: consumerName,
     customId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/).optional(),
     keys: z.array(secret).optional().describe('API keys (key-auth)'),
     jwt: z
@@ -187,7 +181,7 @@ export const proxy = z
       minLength: z.number().int().min(0).default(1024) }).strict().prefault({}),
     forwardedHeaders: z.object({ realIp: z.boolean().default(true), forwardedFor: z.boolean().default(true),
       forwardedProto: z.boolean().default(true), host: z.boolean().default(true) }).strict().prefault({}),
-    trustForwardedFrom: z.array(ipv4Cidr).max(64).default([])
+    trustForwardedFrom: z.array(ipCidr).max(64).default([])
       .describe('addresses whose X-Forwarded-For is trusted (real_ip); the previous layers are trusted automatically'),
     securityHeaders: securityHeaders.prefault({}),
     serverTokens: z.boolean().default(false),

@@ -32,7 +32,10 @@ export const EXPECTED: Record<string, [string, string]> = {
   '30-duplicate-match-key': ['13:5', "duplicate key \"match\": a key may appear once in a mapping"],
   '31-header-hash-without-header': ['5:14', "algorithm \"header\" needs hashHeader"],
   '32-passthrough-without-lb': ['3:18', "passthrough needs a load balancer in front: it forwards TLS and the next layer decrypts"],
-  '40-route-header-bad-value': ['15:29', "a header value is printable ASCII without line breaks, control characters or \"$\" (nginx and Kong would read \"$\" as a variable or template)"],
+  '40-route-header-bad-value': ['15:29', "a header value must not contain \"$(\" (Kong's request-transformer reads \"$(...)\" as a template)"],
   '41-route-header-bad-name': ['15:14', "\"X_Route\" is not allowed as a key here: a header name holds only letters, digits and \"-\" (e.g. \"X-Request-ID\")"],
   '42-route-headers-without-gateway': ['13:21', "route \"v2\" sets requestHeaders but the spec has no gateway layer to apply it; add one (e.g. gateway: { engine: nginx, ports: { http: 8000 } }) or remove requestHeaders"],
+  '50-ipv6-without-brackets': ['8:18', "an IPv6 address is written in brackets with a port, e.g. \"[2001:db8::10]:8080\" (port 1-65535, no zone id)"],
+  '51-ipv6-junk-after-brackets': ['8:18', "an IPv6 address is written in brackets with a port, e.g. \"[2001:db8::10]:8080\" (port 1-65535, no zone id)"],
+  '52-cert-path-trailing-space': ['3:42', "a file path must not have a space at the start or end of a name"],
 };

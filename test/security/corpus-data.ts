@@ -59,12 +59,17 @@ const TEXT_SAFE = ['semicolon', 'lbrace', 'rbrace', 'hash', 'squote', 'space', '
 const SECRET_SAFE = ['semicolon', 'lbrace', 'rbrace', 'hash', 'dquote', 'squote', 'backslash', 'paren', 'comma', 'pct', 'pctenc', 'at', 'colon', 'equals', 'tilde', 'star', 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv', 'sampleFetch', 'logFormatAlias', 'kongTemplate', 'vault', 'handlebars', 'handlebarsRaw'];
 /** Kong serializes strings; only "$" (request-transformer templates) and controls matter there. */
 const KONG_TEXT_SAFE = [...TEXT_SAFE, 'dquote', 'backslash', 'pct', 'pctenc', 'sampleFetch', 'logFormatAlias', 'vault', 'nginxBlock'];
+/** Header values: "$" is a literal too (nginx gets ${edgegen_dollar}); "$(" (Kong templates) and "${{" (decK) stay refused. */
+const HEADER_TEXT_SAFE = [...KONG_TEXT_SAFE, 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv'];
+/** What nginx holds for a header value: every "$" written as the variable that holds a literal "$". */
+const ngxLiteral = (v: string) => v.replace(/\$/g, '${edgegen_dollar}');
 
 export const SLOTS: Slot[] = [
   { id: 'name (stack)', kind: 'name', text: spec({ proxy: PX }).replace('name: corpus', 'name: @@'), embed: (p) => `a${p}b`, inert: [] },
   { id: 'services[].name', kind: 'name', text: atGwProxy({ services: `${SVC}\n  - { name: @@, instances: [{ address: "svc-2:3000" }] }` }), embed: (p) => `a${p}b`, inert: [] },
   { id: 'routes[].name', kind: 'name', text: atGwProxy({ routes: route().replace('name: web', 'name: @@') }), embed: (p) => `a${p}b`, inert: [] },
-  { id: 'consumers[].name', kind: 'name', text: spec({ gw: '{ ports: { http: 8000 }, auth: { type: key }, consumers: [{ name: @@, keys: [k1] }] }' }), embed: (p) => `a${p}b`, inert: [] },
+  // Consumer names may be email addresses ("alice@example.com"); Kong takes the username as data.
+  { id: 'consumers[].name', kind: 'name', text: spec({ gw: '{ ports: { http: 8000 }, auth: { type: key }, consumers: [{ name: @@, keys: [k1] }] }' }), embed: (p) => `a${p}b`, inert: ['at'], expect: (v) => ({ kong: v }) },
 
   { id: 'match.path prefix @haproxy', kind: 'url path', text: atLb({ routes: route('{ path: @@ }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
   { id: 'match.path prefix @nginx+kong', kind: 'url path', text: atGwProxy({ routes: route('{ path: @@ }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ nginx: v, kong: `(http.path ^= ${atcString(v)})` }), engine: true },
@@ -83,18 +88,25 @@ export const SLOTS: Slot[] = [
   { id: 'loadBalancer.stats.path', kind: 'url path', text: spec({ lb: '{ ports: { http: 80 }, stats: { port: 8404, path: @@ } }' }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
   { id: 'proxy.static[].prefix', kind: 'url path', text: atGwProxy({ proxy: '{ ports: { http: 8080 }, static: [{ prefix: @@, root: /srv/www }] }' }), embed: (p) => `/a${p}b/`, inert: PATH_SAFE, expect: (v) => ({ nginx: v, kong: `(http.path ^= ${atcString(v)}) && (http.method == r#"GET"# || http.method == r#"HEAD"#)` }), engine: true },
   { id: 'proxy.static[].root', kind: 'file path', text: spec({ proxy: '{ ports: { http: 8080 }, static: [{ prefix: /s/, root: @@ }] }' }), embed: (p) => `/srv/a${p}b`, inert: ['at'], expect: (v) => ({ nginx: v }), engine: true },
-  { id: 'tls.certificate @nginx', kind: 'file path', text: spec({ tls: '{ strategy: terminate, certificate: @@, key: /etc/tls/edge.key }', proxy: '{ ports: { http: 8080, https: 8443 } }' }), embed: (p) => `/etc/tls/a${p}b.crt`, inert: ['at'], expect: (v) => ({ nginx: v }), engine: true },
+  { id: 'tls.certificate @nginx', kind: 'file path', text: spec({ tls: '{ strategy: terminate, certificate: @@, key: /etc/tls/edge.key }', proxy: '{ ports: { http: 8080, https: 8443 } }' }), embed: (p) => `/etc/tls/a${p}b.crt`, inert: ['at', 'space'], expect: (v) => ({ nginx: v }), engine: true },
   // HAProxy reads the key from beside the certificate, so the key path follows the certificate's.
   { id: 'tls.certificate @haproxy', kind: 'file path', text: spec({ tls: '{ strategy: terminate, certificate: @@, key: @K }', lb: '{ ports: { http: 80, https: 443 } }' }), embed: (p) => `/etc/tls/a${p}b.crt`,
-    derived: (v) => v.replace(/\.crt$/, '.key'), inert: ['at'], expect: (v) => ({ haproxy: v }), engine: true },
-  { id: 'tls.ca @haproxy', kind: 'file path', text: spec({ tls: '{ strategy: reencrypt, certificate: /etc/tls/e.crt, key: /etc/tls/e.key, ca: @@ }', lb: '{ ports: { http: 80, https: 443 } }', proxy: '{ ports: { https: 8443 } }' }), embed: (p) => `/etc/tls/a${p}b.crt`, inert: ['at'], expect: (v) => ({ haproxy: v }), engine: true },
+    derived: (v) => v.replace(/\.crt$/, '.key'), inert: ['at', 'space'], expect: (v) => ({ haproxy: v }), engine: true },
+  { id: 'tls.ca @haproxy', kind: 'file path', text: spec({ tls: '{ strategy: reencrypt, certificate: /etc/tls/e.crt, key: /etc/tls/e.key, ca: @@ }', lb: '{ ports: { http: 80, https: 443 } }', proxy: '{ ports: { https: 8443 } }' }), embed: (p) => `/etc/tls/a${p}b.crt`, inert: ['at', 'space'], expect: (v) => ({ haproxy: v }), engine: true },
   { id: 'services[].instances[].address', kind: 'host', text: atGwProxy({ services: 'services:\n  - { name: svc, instances: [{ address: @@ }] }' }), embed: (p) => `a${p}b:3000`, inert: [] },
+  // IPv6 instances: junk inside the brackets, after them, or after the port.
+  { id: 'services[].instances[].address IPv6 (in brackets)', kind: 'host', text: atGwProxy({ services: 'services:\n  - { name: svc, instances: [{ address: @@ }] }' }), embed: (p) => `[2001:db8::${p}10]:3000`, benign: '', inert: [] },
+  { id: 'services[].instances[].address IPv6 (after brackets)', kind: 'host', text: atLb({ services: 'services:\n  - { name: svc, instances: [{ address: @@ }] }' }), embed: (p) => `[2001:db8::10]${p}:3000`, benign: '', inert: [] },
+  { id: 'services[].instances[].address IPv6 (after port)', kind: 'host', text: atLb({ services: 'services:\n  - { name: svc, instances: [{ address: @@ }] }' }), embed: (p) => `[2001:db8::10]:3000${p}`, benign: '', inert: [] },
+  { id: 'proxy.bind IPv6', kind: 'host', text: spec({ proxy: '{ ports: { http: 8080 }, bind: @@ }' }), embed: (p) => `2001:db8::${p}1`, benign: '', inert: [] },
+  { id: 'loadBalancer.hosts[] IPv6', kind: 'host', text: spec({ lb: '{ ports: { http: 80 }, hosts: [@@] }', proxy: PX }), embed: (p) => `2001:db8::${p}1`, benign: '', inert: [] },
+  { id: 'proxy.trustForwardedFrom[] IPv6', kind: 'token', text: spec({ proxy: '{ ports: { http: 8080 }, trustForwardedFrom: [@@] }' }), embed: (p) => `2001:db8::${p}/32`, benign: '', inert: [] },
   { id: 'proxy.hosts[]', kind: 'host', text: spec({ lb: LB, proxy: '{ ports: { http: 8080 }, hosts: [@@] }' }), embed: (p) => `a${p}b`, inert: [] },
   { id: 'proxy.bind', kind: 'host', text: spec({ proxy: '{ ports: { http: 8080 }, bind: @@ }' }), embed: (p) => `a${p}b`, inert: [] },
   { id: 'rateLimit.redis.host', kind: 'host', text: spec({ gw: '{ ports: { http: 8000 }, rateLimit: { minute: 5, policy: redis, redis: { host: @@ } } }' }), embed: (p) => `a${p}b`, inert: [] },
   { id: 'proxy.securityHeaders.contentSecurityPolicy', kind: 'header value', text: spec({ proxy: '{ ports: { http: 8080 }, securityHeaders: { contentSecurityPolicy: @@ } }' }), embed: (p) => `default-src 'self' x${p}y`, inert: [...TEXT_SAFE, 'vault'], expect: (v) => ({ nginx: v }), engine: true },
-  { id: 'gateway.requestHeaders.add value', kind: 'header value', text: spec({ gw: '{ ports: { http: 8000 }, requestHeaders: { add: { X-A: @@ } } }' }), embed: (p) => `x${p}y`, inert: KONG_TEXT_SAFE, expect: (v) => ({ kong: `X-A:${v}` }) },
-  { id: 'gateway.responseHeaders.add value', kind: 'header value', text: spec({ gw: '{ ports: { http: 8000 }, responseHeaders: { add: { X-A: @@ } } }' }), embed: (p) => `x${p}y`, inert: KONG_TEXT_SAFE, expect: (v) => ({ kong: `X-A:${v}` }) },
+  { id: 'gateway.requestHeaders.add value', kind: 'header value', text: spec({ gw: '{ ports: { http: 8000 }, requestHeaders: { add: { X-A: @@ } } }' }), embed: (p) => `x${p}y`, inert: HEADER_TEXT_SAFE, expect: (v) => ({ kong: `X-A:${v}` }) },
+  { id: 'gateway.responseHeaders.add value', kind: 'header value', text: spec({ gw: '{ ports: { http: 8000 }, responseHeaders: { add: { X-A: @@ } } }' }), embed: (p) => `x${p}y`, inert: HEADER_TEXT_SAFE, expect: (v) => ({ kong: `X-A:${v}` }) },
   { id: 'gateway.correlationId.header', kind: 'header name', text: spec({ lb: LB, gw: '{ ports: { http: 8000 }, correlationId: { header: @@ } }', proxy: PX }), embed: (p) => `X-A${p}b`, inert: [] },
   { id: 'loadBalancer.hashHeader', kind: 'header name', text: atLb({ lb: '{ ports: { http: 80 }, algorithm: header, hashHeader: @@ }' }), embed: (p) => `X-A${p}b`, inert: [] },
   { id: 'proxy.cache.statusHeader', kind: 'header name', text: spec({ proxy: '{ ports: { http: 8080 }, cache: { statusHeader: @@ } }' }), embed: (p) => `X-A${p}b`, inert: [] },
@@ -123,8 +135,8 @@ SLOTS.push(
   { id: 'nginx gateway: match.path prefix', kind: 'url path', text: spec({ gw: GWN(), routes: route('{ path: @@ }') }), embed: (p) => `/a${p}b`, inert: PATH_SAFE, expect: (v) => ({ nginx: v }), engine: true },
   { id: 'nginx gateway: match.path regex', kind: 'regex', text: spec({ gw: GWN(), routes: route('{ path: @@, pathType: regex }') }), embed: (p) => `^/a${p}b`, inert: REGEX_SAFE, expect: (v) => ({ nginx: v }), engine: true },
   { id: 'nginx gateway: match.headers value', kind: 'header value', text: spec({ gw: GWN(), routes: route('{ path: /web, headers: { X-A: [@@] } }') }), embed: (p) => `x${p}y`, inert: ['space', 'colon', 'tilde', 'aclFlag'], engine: true },
-  { id: 'nginx gateway: requestHeaders.add value', kind: 'header value', text: spec({ gw: GWN(', requestHeaders: { add: { X-A: @@ } }') }), embed: (p) => `x${p}y`, inert: KONG_TEXT_SAFE, expect: (v) => ({ nginx: v }), engine: true },
-  { id: 'nginx gateway: responseHeaders.add value', kind: 'header value', text: spec({ gw: GWN(', responseHeaders: { add: { X-A: @@ } }') }), embed: (p) => `x${p}y`, inert: KONG_TEXT_SAFE, expect: (v) => ({ nginx: v }), engine: true },
+  { id: 'nginx gateway: requestHeaders.add value', kind: 'header value', text: spec({ gw: GWN(', requestHeaders: { add: { X-A: @@ } }') }), embed: (p) => `x${p}y`, inert: HEADER_TEXT_SAFE, expect: (v) => ({ nginx: ngxLiteral(v) }), engine: true },
+  { id: 'nginx gateway: responseHeaders.add value', kind: 'header value', text: spec({ gw: GWN(', responseHeaders: { add: { X-A: @@ } }') }), embed: (p) => `x${p}y`, inert: HEADER_TEXT_SAFE, expect: (v) => ({ nginx: ngxLiteral(v) }), engine: true },
   { id: 'nginx gateway: consumers[].keys[] literal', kind: 'secret', text: spec({ gw: GWN(', auth: { type: key }, consumers: [{ name: c, keys: [@@] }]') }), embed: (p) => `k${p}k`, inert: SECRET_SAFE, absent: true, engine: true },
   { id: 'nginx gateway: consumers[].jwt[].secret literal', kind: 'secret', text: spec({ gw: GWN(', auth: { type: jwt }, consumers: [{ name: c, jwt: [{ key: iss, secret: @@ }] }]') }), embed: (p) => `s${p}s`, inert: SECRET_SAFE, expect: (v) => ({ njs: v }), engine: true },
   { id: 'nginx gateway: consumers[].customId', kind: 'token', text: spec({ gw: GWN(', auth: { type: key }, consumers: [{ name: c, customId: @@, keys: [k1] }]') }), embed: (p) => `c${p}d`, inert: ['tilde'], expect: (v) => ({ njs: v }), engine: true },

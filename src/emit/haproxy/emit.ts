@@ -76,7 +76,8 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
   const profile = tls ? TLS_PROFILES[tls.profile] : undefined;
   // Map files live beside haproxy.cfg: the official image's config dir, or the instance's state dir in local runs.
   const mapDir = `${plan.mode === 'local' ? plan.stateDir('loadBalancer', opts.instance) : '/usr/local/etc/haproxy'}/maps`;
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(mapDir)) throw new EmitError(`map directory ${mapDir} holds characters HAProxy paths cannot`);
+  // Only routing reads maps (inside converter arguments, where a space would end the word).
+  if (!next && !/^\/[A-Za-z0-9._\/-]+$/.test(mapDir)) throw new EmitError(`map directory ${mapDir} holds characters HAProxy paths cannot`);
   const routing = next ? undefined : routingRules(model, mapDir);
 
   // Next-layer pool (gateway or proxy) or, with services right behind, one backend per service.

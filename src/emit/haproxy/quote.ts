@@ -47,10 +47,20 @@ export function time(ms: number): HapWord {
   return (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`) as HapWord;
 }
 
+/** An IPv6 address in the model (without brackets): hex digits and ":" (and "." for an IPv4 tail), at least two ":". */
+const IPV6 = /^(?=(?:[^:]*:){2})[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * host:port for bind and server lines. An IPv6 host is written "ipv6@[addr]:port": the family prefix says what it is
+ * (HAProxy would otherwise guess from the text), the brackets end the address before the port. Spec hosts never
+ * carry a prefix of their own ("unix@", "abns@", "fd@" ... would change the socket family).
+ */
 export function address(host: string, port: number): HapWord {
-  if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) || /^(unix|abns|fd|sockpair|ipv4|ipv6)@/.test(host)) throw new EmitError(`"${host}" is not a host name or address`);
+  const bare = /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+  const v6 = IPV6.test(bare);
+  if (!v6 && !/^[A-Za-z0-9.-]{1,253}$/.test(host)) throw new EmitError(`"${host}" is not a host name or address`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new EmitError(`${port} is not a port`);
-  return `${host}:${port}` as HapWord;
+  return (v6 ? `ipv6@[${bare}]:${port}` : `${host}:${port}`) as HapWord;
 }
 
 /** ACL patterns: "--" ends the flags so a pattern can never be read as "-f file" or "-m reg". */

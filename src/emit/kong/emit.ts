@@ -39,7 +39,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
       ...healthchecks(undefined, 'proxy-pool'),
       targets: Array.from({ length: next.instances }, (_, i) => {
         const ep = plan.reach(next.kind, i, port);
-        return { target: `${ep.host}:${ep.port}`, weight: 100 };
+        return { target: kongTarget(ep.host, ep.port), weight: 100 };
       }),
     });
   }
@@ -54,7 +54,7 @@ export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput 
         ...(s.healthCheck ? healthchecks(s.healthCheck) : {}),
         targets: s.instances.map((inst) => {
           const ep = plan.service(s.name, inst.index);
-          return { target: `${ep.host}:${ep.port}`, weight: Math.max(0, inst.weight * 100) };
+          return { target: kongTarget(ep.host, ep.port), weight: Math.max(0, inst.weight * 100) };
         }),
       });
     }
@@ -166,4 +166,9 @@ function hoistSharedPlugins(svc: Entity, sig: (p: object) => string): void {
     if (rest.length) r.plugins = rest;
     else delete r.plugins;
   });
+}
+
+/** A Kong upstream target: host:port, an IPv6 address in brackets ([::1]:8080). */
+function kongTarget(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,6 +1,7 @@
 import type { AddressPlan } from '../../model/plan.js';
 import type { Model } from '../../model/types.js';
 import { KONG_ROUTER_FLAVOR } from './routes.js';
+import { isIpAddress } from '../../spec/primitives.js';
 import { hstsLayer, hstsValue } from '../tls.js';
 
 /** Kong settings that live outside kong.yaml (listeners, TLS files, DB-less mode), as KEY=value lines for an env file. */
@@ -59,7 +60,7 @@ function trustedIps(model: Model, plan: AddressPlan): string {
   for (const layer of before)
     for (let i = 0; i < model[layer]!.instances; i++) {
       const host = plan.reach(layer, i, model[layer]!.listen.http !== undefined ? 'http' : 'https').host;
-      if (/^[0-9.]+$/.test(host)) ips.add(host);
+      if (isIpAddress(host)) ips.add(host);
       else ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].forEach((r) => ips.add(r));
     }
   return [...ips].sort().join(',');

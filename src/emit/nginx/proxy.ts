@@ -7,7 +7,8 @@ import { RouteLocations, ttlMs } from './proxy/routes.js';
 import { serverPlans, serverSlots, slotKey } from '../../model/routing.js';
 import { headerVar, triedRoutes } from './slots.js';
 import { upstreamsBlock } from './proxy/upstream.js';
-import { expr, hostPort, ident, num, quote, time, type NgxArg } from './quote.js';
+import { cidr, expr, hostPort, ident, num, quote, time, type NgxArg } from './quote.js';
+import { isIpAddress } from '../../spec/primitives.js';
 
 const render = loadTemplates('nginx');
 
@@ -135,7 +136,7 @@ export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxy
       trusted.add(plan.mode === 'local' ? plan.reach(layer, i, port).host : plan.reach(layer, i, port).host);
     }
   }
-  const trustedProxies = [...trusted].filter((t) => /^[0-9.]+(\/\d+)?$/.test(t)).sort();
+  const trustedProxies: string[] = [...trusted].filter((t) => isIpAddress(t.split('/')[0])).map((t) => cidr(t)).sort();
   if (behind && trustedProxies.length === 0) trustedProxies.push('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16');
 
   const routed = new Set(model.routes.map((r) => r.service));

@@ -61,11 +61,23 @@ export function time(ms: number): NgxArg {
   return (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`) as NgxArg;
 }
 
-/** host:port for listen/server directives; hosts are validated names or IPs. */
+/** An IPv6 address in the model (without brackets): hex digits and ":" (and "." for an IPv4 tail), at least two ":". */
+const IPV6 = /^(?=(?:[^:]*:){2})[0-9A-Fa-f:.]{2,45}$/;
+
+/** host:port for listen/server directives; hosts are validated names or IPs; an IPv6 host is bracketed ("[::1]:8080"). */
 export function hostPort(host: string, port: number): NgxArg {
-  if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) && !/^\[[0-9a-fA-F:]+\]$/.test(host)) throw new EmitError(`"${host}" is not a host name or address`);
+  const bare = /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+  const v6 = IPV6.test(bare);
+  if (!v6 && !/^[A-Za-z0-9.-]{1,253}$/.test(host)) throw new EmitError(`"${host}" is not a host name or address`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new EmitError(`${port} is not a port`);
-  return `${host}:${port}` as NgxArg;
+  return `${v6 ? `[${bare}]` : host}:${port}` as NgxArg;
+}
+
+/** An address or CIDR block for allow / set_real_ip_from (IPv4 or IPv6, validated by the spec). */
+export function cidr(value: string): NgxArg {
+  const [ip, bits, extra] = value.split('/');
+  if (extra !== undefined || (bits !== undefined && !/^\d{1,3}$/.test(bits)) || !(/^[0-9.]{7,15}$/.test(ip) || IPV6.test(ip))) throw new EmitError(`"${value}" is not an address or CIDR block`);
+  return value as NgxArg;
 }
 
 /** Escape regex metacharacters so a literal path can sit inside a regex. */

@@ -1,6 +1,6 @@
 import type { AddressPlan } from '../../../model/plan.js';
 import { nextLayer, type Model, type Service } from '../../../model/types.js';
-import { durationMs } from '../../../spec/primitives.js';
+import { durationMs, isIpAddress } from '../../../spec/primitives.js';
 import { idleTimeout, KEEPALIVE_REQUESTS, passiveHealth, SERVICE_IDLE_MS } from '../failover.js';
 import { hostPort, ident, num, time, type NgxArg } from '../quote.js';
 import type { MapBlock } from './values.js';
@@ -10,7 +10,7 @@ export function trustedProxies(model: Model, plan: AddressPlan): string[] {
   const out = new Set<string>();
   for (const layer of model.chain.slice(0, model.chain.indexOf('gateway'))) for (let i = 0; i < model[layer]!.instances; i++) {
     const host = plan.reach(layer, i, model[layer]!.listen.http !== undefined ? 'http' : 'https').host;
-    if (/^[0-9.]+$/.test(host)) out.add(host);
+    if (isIpAddress(host)) out.add(host);
     else ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].forEach((x) => out.add(x));
   }
   return [...out].sort();
