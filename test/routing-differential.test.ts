@@ -110,7 +110,7 @@ describe('routing differential: the model\'s route choice = NGINX proxy = NGINX 
         answers.forEach((a, i) => {
           if (a === result.model[i]) return;
           // What a wrong answer was: another route, none, or the status / error (first words), with the first set it came from.
-          const kind = /^(r\d+|none)$/.test(a) ? (a === 'none' ? 'none instead of a route' : result.model[i] === 'none' ? 'a route instead of none' : 'another route') : a.split(' ').slice(0, 2).join(' ');
+          const kind = /^(r\d+|none)$/.test(a) ? (a === 'none' ? 'none instead of a route' : result.model[i] === 'none' ? 'a route instead of none' : 'another route') : a.endsWith('did not start') ? 'did not start' : a.split(' ').slice(0, 2).join(' ');
           const key = `${kind} (first in set ${n})`;
           const known = [...s.kinds.keys()].find((k) => k.startsWith(`${kind} (`));
           s.kinds.set(known ?? key, (s.kinds.get(known ?? key) ?? 0) + 1);
