@@ -57,7 +57,11 @@ routes:
     const ctl = await send({ url: `http://${echo.ports[0].host}:${echo.ports[0].port}/__edgegen/slow?ms=1500`, headers: { 'x-edgegen-control': state.controlToken } });
     expect(ctl.status).toBe(200);
     const answer = send({ url: `${state.entry.http}/api/in-flight`, headers: { host: 'localhost' } });
-    await sleep(400);
+    const inFlight = async () => ((await send({ url: `http://${echo.ports[0].host}:${echo.ports[0].port}/__edgegen/stats`, headers: { 'x-edgegen-control': state!.controlToken } })).json as
+      { byPath?: Record<string, number> }).byPath?.['/api/in-flight'] === 1;
+    // In flight: the backend has it (and answers in 1.5 s).
+    for (let i = 0; i < 100 && !(await inFlight()); i++) await sleep(20);
+    expect(await inFlight()).toBe(true);
     const lb = state.units.find((u) => u.id === 'loadBalancer-1')!;
     const proxy = state.units.find((u) => u.id === 'proxy-1')!;
     const stopped = Promise.all([driver.stop(lb), driver.stop(proxy)]);

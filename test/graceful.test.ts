@@ -61,7 +61,10 @@ live('graceful stop, whole process groups, leftover ports (process runtime)', ()
     const ctl = (path: string) => send({ url: `http://${echo.ports[0].host}:${echo.ports[0].port}/__edgegen/${path}`, headers: { 'x-edgegen-control': state.controlToken } });
     expect((await ctl('slow?ms=1500')).status).toBe(200);
     const answer = send({ url: `${state.entry.http}/api/in-flight`, headers: { host: 'localhost' } });
-    await sleep(400);
+    const inFlight = async () => ((await ctl('stats')).json as { byPath?: Record<string, number> }).byPath?.['/api/in-flight'] === 1;
+    // In flight: the backend has it (and answers in 1.5 s).
+    for (let i = 0; i < 100 && !(await inFlight()); i++) await sleep(20);
+    expect(await inFlight()).toBe(true);
     // Outermost first, as down does: the load balancer, then the proxy, while the request waits on the backend.
     const stopped = Promise.all([driver.stop(unit(state, 'loadBalancer-1')), driver.stop(unit(state, 'proxy-1'))]);
     const res = await answer;
