@@ -165,6 +165,6 @@ describe('lint: gateway-business-logic counts a route\'s merged transform', () =
     expect(findings(ROUTE_HEADERS_SPEC)).toEqual([v2]);
     const fat = `${ROUTE_HEADERS_SPEC}\n  - { name: fat, match: { path: /fat }, service: app, requestHeaders: { add: { X-A: "1", X-B: "2" } }, responseHeaders: { add: { X-C: "3" } } }`;
     expect(findings(fat)).toEqual([v2,
-      '23:55 the gateway adds or removes 6 headers on route "fat" (request: 4, response: 2, the gateway\'s included); more than 4 is service logic living in the gateway']);
+      '24:55 the gateway adds or removes 6 headers on route "fat" (request: 4, response: 2, the gateway\'s included); more than 4 is service logic living in the gateway']);
   });
 });

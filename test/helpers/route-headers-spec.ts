@@ -19,4 +19,6 @@ export const ROUTE_HEADERS_SPEC = [
   '    requestHeaders: { add: { X-API-Version: "3" } }',
   '  - { name: api, match: { path: /api }, service: app }',
   '  - { name: bare, match: { path: /bare }, service: app, requestHeaders: false, responseHeaders: false }',
+  // A header the gateway sets itself: the route's add cannot show (smoke reports it not run).
+  '  - { name: fwd, match: { path: /fwd }, service: app, requestHeaders: { add: { X-Forwarded-Host: spoofed.example } } }',
 ].join('\n');
