@@ -72,15 +72,15 @@ export class WsSocket {
   }
 }
 
-/** Open a WebSocket at `url` (http: or https:, loopback in the checks) with extra request headers. */
-export function wsOpen(url: string, headers: Record<string, string>, opts: { ca?: string; timeoutMs?: number } = {}): Promise<WsOpen> {
+/** Open a WebSocket at `url` (http: or https:, loopback in the checks) with extra request headers, from a chosen local address. */
+export function wsOpen(url: string, headers: Record<string, string>, opts: { ca?: string; timeoutMs?: number; from?: string } = {}): Promise<WsOpen> {
   const u = new URL(url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const key = newKey();
   return new Promise((resolve) => {
     const sock = u.protocol === 'https:'
-      ? tlsConnect({ host: u.hostname, port, servername: 'localhost', ca: opts.ca ? readFileSync(opts.ca) : undefined, ALPNProtocols: ['http/1.1'] })
-      : tcpConnect({ host: u.hostname, port });
+      ? tlsConnect({ socket: tcpConnect({ host: u.hostname, port, localAddress: opts.from }), servername: 'localhost', ca: opts.ca ? readFileSync(opts.ca) : undefined, ALPNProtocols: ['http/1.1'] })
+      : tcpConnect({ host: u.hostname, port, localAddress: opts.from });
     let buf = Buffer.alloc(0);
     let done = false;
     const finish = (r: WsOpen) => {
