@@ -5,7 +5,7 @@ import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
 import { exportFiles } from '../emit/deploy/index.js';
 import type { Probe } from '../emit/deploy/units.js';
 import { EmitError } from '../emit/text.js';
-import { DEPLOY_TARGETS, deployPlan, type DeployNetwork, type DeployPlanOptions, type DeployTarget } from '../model/plan-deploy.js';
+import { DEPLOY_TARGETS, type DeployNetwork, type DeployPlanOptions, type DeployTarget } from '../model/plan-deploy.js';
 import { projectRoot } from '../paths.js';
 import { diffOutputs, writeOutputs } from '../write.js';
 import { collect } from './options.js';
@@ -55,8 +55,8 @@ export function registerExport(program: Command, io: Io, setCode: (n: number) =>
       const opts = planOptions(o);
       if (o.probe !== 'image' && o.probe !== 'node') throw new EdgegenError(`--probe is image or node, got "${o.probe}"`);
       const images = parseImages(o.image);
-      const plan = (m: Parameters<typeof deployPlan>[0]) => deployPlan(m, opts);
-      const result = compileSpec(readSpec(file), file, { targets: parseTargets(o.target), lint: o.lint, plan });
+      // build's own validation, lint and self-checks (on the spec's addresses); the deployment is emitted below.
+      const result = compileSpec(readSpec(file), file, { targets: parseTargets(o.target), lint: o.lint });
       if (!result.ok) {
         for (const d of result.diagnostics) io.err(formatDiagnostic(d));
         io.err(`${result.diagnostics.filter((d) => d.severity === 'error').length} error(s); nothing was written`);
@@ -68,7 +68,7 @@ export function registerExport(program: Command, io: Io, setCode: (n: number) =>
       let files;
       try {
         const tlsDir = o.tlsDir ? resolve(o.tlsDir) : undefined;
-        ({ files } = exportFiles(model, plan(model), process.env, {
+        ({ files } = exportFiles(model, process.env, {
           ...opts, images, probe: o.probe as Probe, projectRoot: projectRoot(),
           tlsSource: tlsDir ? (p) => join(tlsDir, basename(p)) : undefined,
         }));

@@ -1,11 +1,10 @@
 import type { OutputFile } from '../../compile.js';
-import { layerFiles } from './layer-files.js';
 import type { Env } from '../kong/secrets.js';
-import type { DeployNetwork, DeployTarget } from '../../model/plan-deploy.js';
-import type { AddressPlan } from '../../model/plan.js';
+import { deployNames, deployPlan, type DeployNetwork, type DeployTarget } from '../../model/plan-deploy.js';
 import type { Model } from '../../model/types.js';
 import { composeFile } from './compose.js';
 import { kubernetesFiles } from './kubernetes.js';
+import { layerFiles } from './layer-files.js';
 import { stackFile } from './swarm.js';
 import { deployUnits, type DeployUnit, type Probe, type UnitOptions } from './units.js';
 
@@ -23,9 +22,25 @@ function mountedFiles(units: DeployUnit[]): OutputFile[] {
   return [...seen.values()];
 }
 
-/** Every file of an exported stack, from the model and its deploy plan (the emitters run once per distinct instance). */
-export function exportFiles(model: Model, plan: AddressPlan, env: Env, opts: ExportOptions): { files: OutputFile[]; units: DeployUnit[] } {
-  const units = deployUnits(model, plan, (layer, i) => layerFiles(model, plan, env, layer, i), opts);
+/**
+ * Where the orchestrator runs a layer as one unit with replicas (Swarm overlay, Kubernetes), the previous layer reaches
+ * it at one address, its Service, which balances across the replicas: the configs are emitted for one instance per
+ * layer (N identical targets would be N entries for the same address; Kong refuses duplicate upstream targets).
+ */
+function oneAddressPerLayer(model: Model): Model {
+  return {
+    ...model,
+    ...(model.loadBalancer ? { loadBalancer: { ...model.loadBalancer, instances: 1 } } : {}),
+    ...(model.gateway ? { gateway: { ...model.gateway, instances: 1 } } : {}),
+    ...(model.proxy ? { proxy: { ...model.proxy, instances: 1 } } : {}),
+  };
+}
+
+/** Every file of an exported stack, from the resolved model (the emitters run once per distinct unit). */
+export function exportFiles(model: Model, env: Env, opts: ExportOptions): { files: OutputFile[]; units: DeployUnit[] } {
+  const emitModel = deployNames(model, opts).perInstance ? model : oneAddressPerLayer(model);
+  const plan = deployPlan(emitModel, opts);
+  const units = deployUnits(model, plan, (layer, i) => layerFiles(emitModel, plan, env, layer, i), opts);
   const probe = opts.probe ?? 'image';
   if (opts.target === 'kubernetes') return { files: kubernetesFiles(model, units), units };
   const main = opts.target === 'compose'

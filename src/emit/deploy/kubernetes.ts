@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { OutputFile } from '../../compile.js';
 import type { Model } from '../../model/types.js';
-import { contentHash, type DeployUnit } from './units.js';
+import type { DeployUnit, MountedFile } from './units.js';
 
 type Obj = Record<string, unknown>;
 
@@ -20,27 +20,27 @@ function portList(u: DeployUnit): { name: string; port: number }[] {
   return (['http', 'https', 'status'] as const).filter((k) => u.ports[k] !== undefined).map((k) => ({ name: k, port: u.ports[k]! }));
 }
 
-/** The data object (ConfigMap or Secret) of a unit's files; its name carries a hash of its content. */
-function dataObject(model: Model, u: DeployUnit, secret: boolean): Obj | undefined {
-  const files = u.files.filter((f) => f.secret === secret && !f.external);
-  if (!files.length) return undefined;
-  const data = Object.fromEntries(files.map((f) => [key(f.target), f.content]));
-  const name = `${label(model.name)}-${u.name}-${secret ? 'secret' : 'config'}-${contentHash(JSON.stringify(data))}`;
-  return secret
-    ? { apiVersion: 'v1', kind: 'Secret', metadata: { name, labels: labels(model, u) }, type: 'Opaque', stringData: data }
-    : { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: labels(model, u) }, data };
+/**
+ * One ConfigMap or Secret per generated file (each object stays under Kubernetes' 1 MiB limit as long as its file does),
+ * named with a hash of its content: a changed file is a new object, and the Deployment that mounts it rolls out.
+ */
+function dataObject(model: Model, u: DeployUnit, f: MountedFile): Obj {
+  const meta = { name: f.object, labels: labels(model, u) };
+  const data = { [key(f.target)]: f.content };
+  return f.secret ? { apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'Opaque', stringData: data } : { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta, data };
 }
 
 /** A ConfigMap/Secret key from a mount path (keys allow [-._a-zA-Z0-9]). */
 const key = (target: string) => target.replace(/^\//, '').replace(/[^-._a-zA-Z0-9]/g, '_');
 
-function deployment(model: Model, u: DeployUnit, config?: Obj, secret?: Obj): Obj {
-  const meta = (o?: Obj) => (o?.metadata as { name: string } | undefined)?.name;
+function deployment(model: Model, u: DeployUnit): Obj {
   const volumes: Obj[] = [];
   const mounts: Obj[] = [];
-  if (config) volumes.push({ name: 'config', configMap: { name: meta(config) } });
-  if (secret) volumes.push({ name: 'secret', secret: { secretName: meta(secret), defaultMode: 0o400 } });
-  for (const f of u.files.filter((x) => !x.external)) mounts.push({ name: f.secret ? 'secret' : 'config', mountPath: f.target, subPath: key(f.target), readOnly: true });
+  u.files.filter((x) => !x.external).forEach((f, i) => {
+    const name = `${f.secret ? 'secret' : 'config'}-${i}`;
+    volumes.push(f.secret ? { name, secret: { secretName: f.object, defaultMode: 0o400 } } : { name, configMap: { name: f.object } });
+    mounts.push({ name, mountPath: f.target, subPath: key(f.target), readOnly: true });
+  });
   const tls = model.tls;
   if (tls && u.layer !== 'service') {
     volumes.push({ name: 'tls', secret: { secretName: tlsSecretName(model), defaultMode: 0o400 } });
@@ -124,11 +124,11 @@ export function kubernetesObjects(model: Model, units: DeployUnit[]): { file: st
   const out: { file: string; object: Obj; secret: boolean }[] = [];
   const layers = units.filter((u) => u.layer !== 'service');
   layers.forEach((u, i) => {
-    const config = dataObject(model, u, false);
-    const secret = dataObject(model, u, true);
-    if (config) out.push({ file: `${u.name}/configmap.yaml`, object: config, secret: false });
-    if (secret) out.push({ file: `${u.name}/secret.yaml`, object: secret, secret: true });
-    out.push({ file: `${u.name}/deployment.yaml`, object: deployment(model, u, config, secret), secret: false });
+    for (const f of u.files.filter((x) => !x.external)) {
+      const file = `${u.name}/${f.secret ? 'secret' : 'config'}-${f.target.split('/').pop()!.replace(/[^-._a-zA-Z0-9]/g, '_')}.yaml`;
+      out.push({ file, object: dataObject(model, u, f), secret: f.secret });
+    }
+    out.push({ file: `${u.name}/deployment.yaml`, object: deployment(model, u), secret: false });
     out.push({ file: `${u.name}/service.yaml`, object: service(model, u), secret: false });
     out.push({ file: `${u.name}/networkpolicy.yaml`, object: networkPolicy(model, u, layers[i - 1]), secret: false });
     if (u.replicas >= 2) out.push({ file: `${u.name}/pdb.yaml`, object: pdb(model, u), secret: false });
