@@ -5,6 +5,7 @@ import { findBinary } from '../src/engines/binaries.js';
 import { processDriver } from '../src/runtime/process.js';
 import { down, up } from '../src/runtime/stack.js';
 import type { StackState } from '../src/runtime/state.js';
+import { runSmoke } from '../src/smoke/index.js';
 import { fixtureModel, REQUIRE_ENGINES, TEST_ENV } from './helpers/fixtures.js';
 import { processesMentioning, scratchRoot } from './helpers/stack.js';
 
@@ -115,4 +116,10 @@ if (!engines && !REQUIRE_ENGINES) console.warn('HSTS live test skipped: nginx, h
     expect(res.stdout).toMatch(/^HTTP\/[\d.]+ \d{3}/);
     expect(res.stdout).toMatch(/^strict-transport-security: max-age=31536000; includeSubDomains\r?$/im);
   });
+
+  it('smoke\'s TLS checks pass, HSTS included', async () => {
+    const results = await runSmoke(fixtureModel('tls-passthrough'), state, driver, TEST_ENV, ['tls']);
+    expect(results.find((r) => r.name === 'HSTS header on HTTPS responses')).toMatchObject({ status: 'pass', observed: 'max-age=31536000; includeSubDomains' });
+    expect(results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.observed ?? r.reason}`)).toEqual([]);
+  }, 30_000);
 });
