@@ -56,5 +56,6 @@ export function routeTransform(spec: Spec, i: number, kind: Kind): HeaderTransfo
     by.responseHeaders(gw.responseHeaders);
     interners.set(spec, by);
   }
-  return by[kind](mergeTransform(gw[kind], spec.routes[i][kind]));
+  const merged = mergeTransform(gw[kind], spec.routes[i][kind]);
+  return merged === gw[kind] ? merged : by[kind](merged);
 }
