@@ -1,11 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { jsonSchema } from '../src/spec/json-schema.js';
 import { FIXTURES, ROOT, TEST_ENV } from './helpers/fixtures.js';
 import { snapshot } from './helpers/files.js';
+import { tempDir } from './helpers/tmp.js';
 
 async function run(...args: string[]) {
   const out: string[] = [], err: string[] = [];
@@ -17,7 +17,7 @@ const demo = join(FIXTURES, 'demo.yaml');
 let dir: string;
 const saved = { ...process.env };
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'edgegen-cli-'));
+  dir = tempDir('edgegen-cli-');
   Object.assign(process.env, TEST_ENV);
 });
 afterEach(() => {

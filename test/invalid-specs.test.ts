@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { EXPECTED } from './invalid/expected.js';
+import { tempDir } from './helpers/tmp.js';
 
 const DIR = join(import.meta.dirname, 'invalid');
 const cases = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
@@ -23,7 +23,7 @@ describe('invalid specs: exact position and message, exit 1, nothing written', (
   for (const name of cases) {
     it(name, async () => {
       const file = join(DIR, `${name}.yaml`);
-      const out = join(mkdtempSync(join(tmpdir(), 'edgegen-invalid-')), 'out');
+      const out = join(tempDir('edgegen-invalid-'), 'out');
       const r = await run(['build', file, '-o', out]);
       const [pos, message] = EXPECTED[name];
       expect(r.code).toBe(1);

@@ -1,6 +1,5 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
@@ -17,6 +16,7 @@ import { layoutStack, type Unit } from '../src/runtime/units.js';
 import { BRIDGE_ALIASES, bridgeModel } from './helpers/bridge.js';
 import { fixtureModel, REQUIRE_ENGINES, TEST_ENV } from './helpers/fixtures.js';
 import { scratchRoot } from './helpers/stack.js';
+import { tempDir } from './helpers/tmp.js';
 
 // Nothing here starts a container or sends traffic: the plan and the configs are checked as text and by the engines'
 // own syntax checks, whose host name lookups are answered from a private hosts file (see engineCheck below).
@@ -85,7 +85,7 @@ describe('bridge address plan', () => {
   });
 
   it('layout: each unit joins edgegen-<stack> by its alias with its listen ports published on the loopback ports host mode uses', () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'edgegen-bridge-layout-'));
+    const stateDir = tempDir('edgegen-bridge-layout-');
     const host = layoutStack(model, { stateDir, basePort: 31000, env: TEST_ENV });
     const bridge = layoutStack(model, { stateDir, basePort: 31000, env: TEST_ENV, network: 'bridge' });
     expect(host.network).toBe('host');
@@ -142,7 +142,7 @@ describe('bridge configs pass the engines\' own checks', () => {
   (engineReason && !REQUIRE_ENGINES ? it.skip : it)('nginx -t (proxy and nginx gateway) and haproxy -c accept the bridge layout of demo-nginx-gateway; without the names they fail', async () => {
     expect(engineReason).toBe('');
     const model = await forInstalledEngines(fixtureModel('demo-nginx-gateway'));
-    const stateDir = mkdtempSync(join(tmpdir(), 'edgegen-bridge-check-'));
+    const stateDir = tempDir('edgegen-bridge-check-');
     const layout = layoutStack(model, { stateDir, basePort: 31000, env: TEST_ENV, network: 'bridge' });
     await prepareFiles(model, layout);
     const aliases = layout.units.map((u) => u.bridge!.alias);
@@ -172,7 +172,7 @@ describe('bridge configs pass the engines\' own checks', () => {
 describe('network mode bridge needs the Docker runtime', () => {
   it('an HTTP-to-HTTPS redirect names the loopback port the entry is published on, not the port inside the container', () => {
     const demo = fixtureModel('demo-nginx-gateway');
-    const stateDir = mkdtempSync(join(tmpdir(), 'edgegen-bridge-redirect-'));
+    const stateDir = tempDir('edgegen-bridge-redirect-');
     const layout = layoutStack(demo, { stateDir, basePort: 31000, env: TEST_ENV, network: 'bridge' });
     const lb = layout.units.find((u) => u.id === 'loadBalancer-1')!;
     const published = localPlan(demo, { basePort: 31000, stateRoot: stateDir }).bind('loadBalancer', 0, 'https').port;

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTemplates, templateOrigins } from '../src/emit/text.js';
 import { ROOT } from './helpers/fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
 /** `npm run build` precompiles the templates (scripts/precompile-templates.mjs); text.ts uses them only when fresh. */
 describe('precompiled templates', () => {
@@ -15,7 +15,7 @@ describe('precompiled templates', () => {
   });
 
   it('a precompiled template whose source changed is ignored: the .hbs file is compiled instead', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgegen-tpl-'));
+    const dir = tempDir('edgegen-tpl-');
     const built = readFileSync(join(ROOT, 'dist', 'templates', 'haproxy.cjs'), 'utf8');
     // Every recorded source hash changed: the sources no longer match what was precompiled.
     writeFileSync(join(dir, 'haproxy.cjs'), built.replace(/sha256: "([0-9a-f]{64})"/g, 'sha256: "0$1".slice(0, 64)'));

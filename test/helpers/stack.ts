@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tempDir } from './tmp.js';
 
-/** A scratch root for .edgegen/<stack>/ state. */
+/** A scratch root for .edgegen/<stack>/ state, removed after the test file. */
 export function scratchRoot(): string {
-  return mkdtempSync(join(tmpdir(), 'edgegen-stack-'));
+  return tempDir('edgegen-stack-');
 }
 
 /** Live (non-zombie) processes whose command line mentions a path: what a stack left running. */
