@@ -17,6 +17,9 @@ const HEADER_MATCH_CHARS = `${ALNUM}._~:/ -`;
 /** Printable ASCII without "$" (header values). */
 const TEXT_CHARS = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).filter((c) => c !== '$').join('');
 const CSP_CHARS = TEXT_CHARS.replace(/["\\%]/g, '');
+/** Header values take "$" too (never "$(": a Kong template, nor "${{": decK). */
+const HEADER_CHARS = `${TEXT_CHARS}$$$`;
+const headerValue = (g: G) => str(g, HEADER_CHARS, 1, 40).replace(/\$\(/g, '$x(').replace(/\$\{\{/g, '${x{');
 const SECRET_CHARS = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join('');
 
 const units = new Map<string, fc.Arbitrary<string>>();
@@ -30,6 +33,10 @@ const maybe = <T>(g: G, make: () => T): T | undefined => (bool(g) ? make() : und
 const label = (g: G) => str(g, LOWER, 1, 1) + str(g, ALNUM, 0, 6);
 const dnsName = (g: G) => `${label(g)}.${label(g)}${bool(g) ? `.${label(g)}` : ''}`;
 const ipv4 = (g: G) => [int(g, 1, 223), int(g, 0, 255), int(g, 0, 255), int(g, 1, 254)].join('.');
+/** A documentation-range IPv6 address, compressed ("2001:db8::a:1") or full. */
+const ipv6 = (g: G) => (bool(g) ? `2001:db8::${int(g, 0, 65535).toString(16)}:${int(g, 1, 65535).toString(16)}` : `2001:db8:${Array.from({ length: 6 }, () => int(g, 0, 65535).toString(16)).join(':')}`);
+/** A service address: DNS name, IPv4, or bracketed IPv6, with a port. */
+const instanceAddress = (g: G) => `${pick(g, [0, 1, 2]) === 2 ? `[${ipv6(g)}]` : bool(g) ? dnsName(g) : ipv4(g)}:${int(g, 1, 65535)}`;
 const duration = (g: G, units: string[] = ['ms', 's', 'm']) => `${int(g, 1, 600)}${pick(g, units)}`;
 const headerName = (g: G) => `X-${str(g, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 1, 6)}${bool(g) ? `-${str(g, 'abc123', 1, 3)}` : ''}`;
 
@@ -93,7 +100,7 @@ export const validSpec: fc.Arbitrary<GeneratedSpec> = fc.gen().map((g) => {
   const spec: Obj = { version: 1, name: label(g), targets: { nginx: pick(g, ['1.22', '1.27']), haproxy: pick(g, ['2.6', '2.8']) } };
   const redirect = bool(g);
   if (l.tls) {
-    const base = `/etc/${label(g)}/${str(g, `${ALNUM}._+@-`, 1, 8).replace(/^-/, 'x')}`;
+    const base = `/etc/${label(g)}${bool(g) ? ' certs' : ''}/${str(g, `${ALNUM}._+@-`, 1, 8).replace(/^-/, 'x')}`;
     spec.tls = { strategy: l.tls, certificate: `${base}.crt`, key: `${base}.key`, ...(l.tls === 'reencrypt' && bool(g) ? { ca: `${base}-ca.crt` } : {}),
       profile: pick(g, ['intermediate', 'modern']), redirectHttp: redirect, hsts: bool(g) ? false : { maxAge: int(g, 0, 63072000), includeSubDomains: bool(g), preload: bool(g) } };
   }
@@ -113,7 +120,7 @@ export const validSpec: fc.Arbitrary<GeneratedSpec> = fc.gen().map((g) => {
   spec.services = services.map((name) => ({
     name,
     // A service needs one instance that is not a backup.
-    instances: Array.from({ length: int(g, 1, 3) }, (_, j) => ({ address: `${bool(g) ? dnsName(g) : ipv4(g)}:${int(g, 1, 65535)}`, weight: int(g, 0, 256), backup: j > 0 && bool(g) })),
+    instances: Array.from({ length: int(g, 1, 3) }, (_, j) => ({ address: instanceAddress(g), weight: int(g, 0, 256), backup: j > 0 && bool(g) })),
     protocol: pick(g, ['http', 'https']),
     algorithm: pick(g, ['roundrobin', 'leastconn', 'iphash', 'random', 'hash']),
     ...(bool(g) ? { healthCheck: { path: urlPath(g), interval: duration(g, intervalUnits), timeout: duration(g, ['ms', 's']), rise: int(g, 1, 10), fall: int(g, 1, 10), expectStatus: int(g, 100, 599) } } : {}),
@@ -139,7 +146,7 @@ export const validSpec: fc.Arbitrary<GeneratedSpec> = fc.gen().map((g) => {
     headers: g(fc.uniqueArray, fc.constantFrom('Authorization', 'X-Request-ID', 'Content-Type'), { maxLength: 3 }) });
   const cache = () => ({ ttl: duration(g, ['s', 'm', 'h', 'd']), methods: pick(g, [['GET'], ['GET', 'HEAD'], ['GET', 'HEAD', 'POST']]), statuses: [200, ...(bool(g) ? [404] : [])],
     key: ['scheme', 'method', 'host', 'uri', ...(bool(g) ? [`header:${headerName(g)}`] : [])], size: `${int(g, 1, 512)}m`, maxSize: `${int(g, 1, 100)}g`, statusHeader: headerName(g) });
-  const headers = () => ({ add: Object.fromEntries(Array.from({ length: int(g, 0, 3) }, () => [headerName(g), str(g, TEXT_CHARS, 1, 40)])), remove: g(fc.uniqueArray, fc.constantFrom('Server', 'X-Powered-By', 'Via'), { maxLength: 2 }) });
+  const headers = () => ({ add: Object.fromEntries(Array.from({ length: int(g, 0, 3) }, () => [headerName(g), headerValue(g)])), remove: g(fc.uniqueArray, fc.constantFrom('Server', 'X-Powered-By', 'Via'), { maxLength: 2 }) });
 
   if (gw) {
     gw.engine = gwEngine;
@@ -153,7 +160,7 @@ export const validSpec: fc.Arbitrary<GeneratedSpec> = fc.gen().map((g) => {
     gw.metrics = bool(g);
     if (authType) {
       const names = g(fc.uniqueArray, fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), { minLength: 1, maxLength: 3 }) as string[];
-      gw.consumers = names.map((name, i) => ({ name, ...(bool(g) ? { customId: str(g, `${ALNUM}._~-`, 1, 12) } : {}),
+      gw.consumers = names.map((name, i) => ({ name: bool(g) ? `${name}@example.com` : name, ...(bool(g) ? { customId: str(g, `${ALNUM}._~-`, 1, 12) } : {}),
         ...(authType === 'key' ? { keys: [secret(g, env, `key${i}-`)] } : { jwt: [{ key: `${name}-iss`, secret: secret(g, env, `jwt${i}-`), algorithm: pick(g, ['HS256', 'HS384', 'HS512']) }] }) }));
     }
   }
