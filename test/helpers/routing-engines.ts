@@ -271,11 +271,11 @@ function killGroup(pid: number, signal: NodeJS.Signals) {
   try { process.kill(-pid, signal); } catch { try { process.kill(pid, signal); } catch { /* gone */ } }
 }
 
-/** Stop an engine we started: TERM (nginx stops its workers first), KILL to its group after 3 s; resolves once it has exited. */
+/** Stop an engine we started: TERM (nginx stops its workers first), KILL to its group after 5 s; resolves once it has exited. */
 async function stopProc(p: Proc): Promise<void> {
   if (!p.running) return;
   try { process.kill(p.pid, 'SIGTERM'); } catch { /* exiting */ }
-  const timer = setTimeout(() => killGroup(p.pid, 'SIGKILL'), 3000);
+  const timer = setTimeout(() => killGroup(p.pid, 'SIGKILL'), 5000);
   await p.exited;
   clearTimeout(timer);
 }
@@ -306,7 +306,8 @@ class Launcher {
       'for j in $(jobs -p); do kill -TERM "$j" 2>/dev/null; done',
       'wait',
     ].join('\n');
-    this.sh = spawn('bash', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // stderr ignored: bash's job notices ("Killed"); each engine's own output goes to its log file.
+    this.sh = spawn('bash', ['-c', script], { stdio: ['pipe', 'pipe', 'ignore'] });
     // Should the shell itself end, nothing it started reports any more: count them as exited.
     this.sh.once('exit', () => { for (const w of this.pending.values()) { w.pid(-1); w.exit(-1); } this.pending.clear(); });
     this.sh.stdout!.on('data', (b: Buffer) => {
