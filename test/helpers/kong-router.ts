@@ -17,38 +17,87 @@ export interface KongRequest { method: string; host?: string; path: string; head
 export type RouterFlavor = 'expressions' | 'traditional_compatible';
 
 type Rec = Record<string, unknown>;
-interface Matcher { name: string; id: string; priority: bigint; expr: AtcExpr }
+interface Matcher { name: string; id: string; priority: bigint; expr: AtcExpr; stripPath: boolean; servicePath?: string }
 
 /** The name of the route Kong picks for `req`, or undefined (Kong answers 404 "no Route matched"). */
 export function kongRoute(kongYamlText: string, req: KongRequest, flavor: string = KONG_ROUTER_FLAVOR): string | undefined {
-  const key = `${flavor}\n${kongYamlText}`;
-  let router = recent.get(key);
-  if (!router) {
-    router = kongRouter(kongYamlText, flavor);
-    if (recent.size >= 8) recent.delete(recent.keys().next().value!);
-    recent.set(key, router);
-  }
-  return router(req);
+  return cachedMatcher(kongYamlText, flavor)(req)?.name;
 }
 
-/** Routers of the last few kong.yaml texts: callers ask many requests of one file. */
-const recent = new Map<string, (req: KongRequest) => string | undefined>();
+type Hit = Matcher & { matchedPath?: string };
+
+/** Matchers of the last few kong.yaml texts: callers ask many requests of one file. */
+const recent = new Map<string, (req: KongRequest) => Hit | undefined>();
+
+function cachedMatcher(kongYamlText: string, flavor: string): (req: KongRequest) => Hit | undefined {
+  const key = `${flavor}\n${kongYamlText}`;
+  let m = recent.get(key);
+  if (!m) {
+    m = kongMatcher(kongYamlText, flavor);
+    if (recent.size >= 8) recent.delete(recent.keys().next().value!);
+    recent.set(key, m);
+  }
+  return m;
+}
 
 /** The router of one kong.yaml, built once for many requests. */
 export function kongRouter(kongYamlText: string, flavor: string = KONG_ROUTER_FLAVOR): (req: KongRequest) => string | undefined {
+  if (flavor !== 'expressions' && flavor !== 'traditional_compatible') throw new Error(`router flavor ${flavor} is not modelled`);
+  const route = kongMatcher(kongYamlText, flavor);
+  return (req) => route(req)?.name;
+}
+
+/**
+ * The route Kong picks and the path it sends upstream (atc.lua set_upstream_uri, utils.lua get_upstream_uri_v0):
+ * with strip_path the text the route's `http.path` predicate matched is cut, and the rest joined to the service path.
+ */
+export function kongUpstream(kongYamlText: string, req: KongRequest, flavor: string = KONG_ROUTER_FLAVOR): { name: string; path: string } | undefined {
+  const hit = cachedMatcher(kongYamlText, flavor)(req);
+  if (!hit) return undefined;
+  const prefix = (hit.stripPath ? hit.matchedPath : undefined) ?? '/';
+  return { name: hit.name, path: upstreamUriV0(hit.stripPath, sanitizePostfix(req.path.slice(prefix.length)), req.path, hit.servicePath ?? '/') };
+}
+
+function kongMatcher(kongYamlText: string, flavor: string): (req: KongRequest) => Hit | undefined {
   if (flavor !== 'expressions' && flavor !== 'traditional_compatible') throw new Error(`router flavor ${flavor} is not modelled`);
   const matchers = routesOf(parse(kongYamlText, { version: '1.1' }) as Rec).flatMap((r) => matchersOf(r, flavor));
   matchers.sort((a, b) => (a.priority === b.priority ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.priority < b.priority ? 1 : -1));
   return (req) => {
     const ctx = context(req);
-    return matchers.find((m) => holds(m.expr, ctx))?.name;
+    for (const m of matchers) {
+      const found: { path?: string } = {};
+      if (holds(m.expr, ctx, found)) return { ...m, matchedPath: found.path };
+    }
+    return undefined;
   };
 }
 
+function sanitizePostfix(p: string): string {
+  if (p === '.' || p === '..') return '';
+  if (p.startsWith('./')) return p.slice(2);
+  if (p.startsWith('../')) return p.slice(3);
+  return p;
+}
+
+function upstreamUriV0(strip: boolean, postfix: string, uri: string, base: string): string {
+  if (base.endsWith('/')) {
+    if (!strip) return base + uri.slice(1);
+    if (postfix === '') return base === '/' ? '/' : uri.endsWith('/') ? base : base.slice(0, -1);
+    return postfix.startsWith('/') ? base.slice(0, -1) + postfix : base + postfix;
+  }
+  if (strip) {
+    if (postfix === '') return uri.length > 1 && uri.endsWith('/') ? `${base}/` : base;
+    return postfix.startsWith('/') ? base + postfix : `${base}/${postfix}`;
+  }
+  return uri === '/' ? base : base + uri;
+}
+
+/** Routes with the path of their service (nested, or referenced by name). */
 function routesOf(doc: Rec): Rec[] {
   const out: Rec[] = [];
-  for (const s of (doc.services as Rec[] | undefined) ?? []) out.push(...((s.routes as Rec[] | undefined) ?? []));
-  out.push(...((doc.routes as Rec[] | undefined) ?? []));
+  const services = (doc.services as Rec[] | undefined) ?? [];
+  for (const s of services) for (const r of (s.routes as Rec[] | undefined) ?? []) out.push({ ...r, _servicePath: s.path });
+  for (const r of (doc.routes as Rec[] | undefined) ?? []) out.push({ ...r, _servicePath: services.find((s) => s.name === r.service || s.id === r.service)?.path });
   return out;
 }
 
@@ -75,7 +124,8 @@ function matchersOf(r: Rec, flavor: RouterFlavor): Matcher[] {
       text = `${text} && (${protocols.map((p) => `net.protocol == "${p === 'grpc' ? 'http' : p === 'grpcs' ? 'https' : p}"`).join(' || ')})`;
     const parsed = parseAtc(text);
     if ('error' in parsed) throw new Error(`route ${name}: Kong rejects its expression ${text}: ${parsed.error}`);
-    return { name, id: rid, priority, expr: parsed.expr };
+    return { name, id: rid, priority, expr: parsed.expr, stripPath: route.strip_path !== false,
+      ...(typeof route._servicePath === 'string' ? { servicePath: route._servicePath } : {}) };
   };
   // transform.lua split_routes_and_services_by_path: a field route whose paths differ in kind or length becomes one
   // route per group (regexes together, prefixes by length), each with an id derived from the original one.
@@ -157,14 +207,22 @@ function context(req: KongRequest): Context {
   };
 }
 
-function holds(e: AtcExpr, ctx: Context): boolean {
-  if (e.kind === 'and') return holds(e.left, ctx) && holds(e.right, ctx);
-  if (e.kind === 'or') return holds(e.left, ctx) || holds(e.right, ctx);
-  if (e.kind === 'not') return !holds(e.expr, ctx);
+/** Whether the expression holds; `found.path` gets what the last `http.path` predicate that held matched. */
+function holds(e: AtcExpr, ctx: Context, found: { path?: string }): boolean {
+  if (e.kind === 'and') return holds(e.left, ctx, found) && holds(e.right, ctx, found);
+  if (e.kind === 'or') return holds(e.left, ctx, found) || holds(e.right, ctx, found);
+  if (e.kind === 'not') return !holds(e.expr, ctx, found);
   const values = ctx(e.field);
   if (!values || values.length === 0) return false;
   // "all" mode unless any(): every value must satisfy the predicate
-  return e.any ? values.some((v) => test(e, v)) : values.every((v) => test(e, v));
+  const ok = e.any ? values.some((v) => test(e, v)) : values.every((v) => test(e, v));
+  if (ok && e.field === 'http.path' && !['!=', 'not in'].includes(e.op)) found.path = matched(e, values[0]!);
+  return ok;
+}
+
+/** The text a path predicate matched (interpreter.rs): the operand for ==, ^= and =^, the match for ~. */
+function matched(p: AtcPredicate, v: string): string {
+  return p.op === '~' ? p.regex!.exec(v)![0] : p.rhs.type === 'String' ? p.rhs.value : v;
 }
 
 function test(p: AtcPredicate, raw: string): boolean {
