@@ -36,7 +36,8 @@ function validateManifests(files: OutputFile[]): Map<string, Record<string, unkn
   const manifests = files.filter((f) => f.path !== 'kustomization.yaml');
   expect(kustomization.resources.sort()).toEqual(manifests.map((f) => f.path).sort());
   for (const f of manifests) {
-    const obj = parse(f.content) as { kind: string; apiVersion: string };
+    // Read as kubectl reads it (YAML 1.1: an unquoted off, on, yes or no would be a boolean).
+    const obj = parse(f.content, { version: '1.1' }) as { kind: string; apiVersion: string };
     const Model = KINDS[obj.kind];
     expect(Model, `${f.path}: ${obj.kind}`).toBeDefined();
     try {
@@ -66,7 +67,8 @@ const ajv = new Ajv2019({
 const validateCompose = ajv.compile(withoutIds(composeSchema) as object);
 
 function composeErrors(text: string): string {
-  const ok = validateCompose(parse(text));
+  // Read as the docker CLI reads it (YAML 1.1).
+  const ok = validateCompose(parse(text, { version: '1.1' }));
   return ok ? '' : ajv.errorsText(validateCompose.errors, { separator: '\n' });
 }
 
