@@ -61,7 +61,7 @@ export function entryNotRun(model: Model, echo: boolean, only?: CheckGroup[]): C
   if (want('static') && model.proxy?.settings.static?.length)
     out.push(notRun('proxy', 'static', 'static files', `checks that no backend saw the request: ${perInstance}`));
   if (!echo)
-    for (const g of ECHO_GROUPS.filter(want))
+    for (const g of ECHO_GROUPS.filter(want).filter((x) => x !== 'auth' || model.routes.some((r) => r.auth)))
       out.push(notRun(g === 'auth' ? 'gateway' : model.chain[0], g, g, "reads what the backend received from the answer of edgegen's echo backend, and the services behind this entry are not it"));
   return out;
 }
