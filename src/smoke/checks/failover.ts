@@ -49,7 +49,10 @@ async function instanceServing(ctx: SmokeContext, units: UnitState[], marker: st
   return undefined;
 }
 
-/** Stop one service instance, then one gateway instance: requests keep succeeding, health shows the loss, a restart brings it back. */
+/**
+ * Stop one service instance, then the instance of the load balancer's next layer (gateway or proxy) that this client's
+ * requests go to: requests keep succeeding, health shows the loss, a restart brings it back.
+ */
 export async function failoverChecks(ctx: SmokeContext): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const svc = ctx.model.services.find((s) => s.instances.filter((i) => !i.backup).length >= 2 && routeFor(ctx, s));
