@@ -15,6 +15,7 @@ import { routeTunnelId, servedRoutes, tunnelJump, tunnelJumpValues, tunnelLocati
 import { headerVar, type MapBlock } from './gateway/values.js';
 import { http2Directive } from './proxy.js';
 import { hostPort, ident, num, quote, type NgxArg } from './quote.js';
+import { decodedPaths } from '../../model/paths.js';
 
 const render = loadTemplates('nginx-gateway');
 
@@ -69,7 +70,8 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
     const named: LocationView[] = [...triedRoutes(slots, new Set())].sort((a, b) => a.order - b.order)
       .map((r) => ({ ...routeLocation(ctx, r, namedLocation(r), []), dispatch: new TextBlock(tunnelJump(routeTunnelId(r), '            ', false).slice(0, -1), tunnelJumpValues()) }));
     locations.push(...statics);
-    const refused = [...locations, ...named].flatMap((l) => (l.refused ? [l.refused] : []));
+    // One refusal location per route, though a route may be served in several slots.
+    const refused = [...new Map([...locations, ...named].flatMap((l) => (typeof l.refused === 'object' ? [[l.refused.name, l.refused] as const] : []))).values()];
     // The twins answer a refused upgrade with the route's own refusal location (listed once, above).
     named.push(...[...servedRoutes(slots, new Set())].sort((a, b) => a.order - b.order).map((r) => routeLocation(ctx, r, tunnelLocation(routeTunnelId(r)), [], true)));
     for (const kind of ['http', 'https'] as const) {
@@ -91,7 +93,9 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
 }
 
 /** nginx.conf, the njs module and the credentials module (0600) of the gateway layer on the nginx engine. */
-export function emitNginxGateway(model: Model, plan: AddressPlan, opts: { instance: number; env: Env; user?: string }): GatewayFile[] {
+export function emitNginxGateway(specModel: Model, plan: AddressPlan, opts: { instance: number; env: Env; user?: string }): GatewayFile[] {
+  // nginx matches locations against the decoded URI: encoded route paths are written decoded.
+  const model = decodedPaths(specModel);
   const problems = nginxGatewayProblems(model);
   if (problems.length) throw new EmitError(problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; '));
   const gw = model.gateway!;
