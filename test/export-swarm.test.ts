@@ -80,6 +80,8 @@ describe('export --to swarm, live on a single-node Swarm', () => {
 
   (docker || required ? describe : describe.skip)('with locally built images on the host network', () => {
     let joined = false;
+    /** docker_gwbridge existed before (a swarm's ingress creates it; it stays after swarm leave). */
+    let gwbridge = true;
     let dir = '';
     let base = 0;
     let targets: string[] = [];
@@ -95,6 +97,7 @@ describe('export --to swarm, live on a single-node Swarm', () => {
       writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BASE_IMAGE}\nCOPY root/ /\nWORKDIR /var/lib/nginx\nWORKDIR /var/log/nginx\nWORKDIR /\n`);
       await execa('docker', ['build', '-q', '-t', IMAGE, ctx]);
       const state = await dockerOut(['info', '--format', '{{.Swarm.LocalNodeState}}']);
+      gwbridge = (await execa('docker', ['network', 'inspect', 'docker_gwbridge'], { reject: false })).exitCode === 0;
       if (state !== 'active') {
         await dockerOut(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
         joined = true;
@@ -121,8 +124,25 @@ describe('export --to swarm, live on a single-node Swarm', () => {
         if (ids.length) await execa('docker', [kind, 'rm', ...ids], { reject: false });
       }
       if (joined) await execa('docker', ['swarm', 'leave', '--force'], { reject: false });
+      if (joined && !gwbridge) await execa('docker', ['network', 'rm', 'docker_gwbridge'], { reject: false });
       if (dir) rmSync(dir, { recursive: true, force: true });
     }, 120_000);
+
+    it('the overlay stack file\'s network can be created on this engine (created and inspected, never sent traffic)', async () => {
+      const out2 = join(dir, 'overlay');
+      const r = await cli(['export', SPEC, '--to', 'swarm', '--tls-dir', dir, '-o', out2]);
+      expect(r.code, r.err).toBe(0);
+      const doc = parse(readFileSync(join(out2, 'stack.yaml'), 'utf8')) as { networks: Record<string, { driver: string; attachable: boolean }>; services: Record<string, { networks: string[]; deploy: { replicas: number } }> };
+      expect(doc.networks).toEqual({ edge: { driver: 'overlay', attachable: false } });
+      expect(doc.services.gateway.deploy.replicas).toBe(2);
+      const name = `${STACK}_edge`;
+      await dockerOut(['network', 'create', '--driver', doc.networks.edge.driver, '--label', `com.docker.stack.namespace=${STACK}`, name]);
+      try {
+        expect(await dockerOut(['network', 'inspect', name, '--format', '{{.Driver}} {{.Scope}}'])).toBe('overlay swarm');
+      } finally {
+        await dockerOut(['network', 'rm', name]);
+      }
+    }, 60_000);
 
     const exportArgs = (spec: string) => ['export', spec, '--to', 'swarm', '--network', 'loopback', '--base-port', String(base), '--echo-backends',
       '--tls-dir', dir, ...targets, ...['loadBalancer', 'gateway', 'proxy', 'service'].flatMap((l) => ['--image', `${l}=${IMAGE}`]), '-o', out()];
