@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { describeChar, unsafeValueChar } from '../security/chars.js';
 
 /** Field grammars shared by every target: strict allow-lists, full-match, no control characters. */
 
@@ -18,6 +19,43 @@ export const DURATION_RE = /^(\d{1,9})(ms|s|m|h|d)$/;
  * non-normalized ones, and '%' is HAProxy's log-format sigil), no '//' runs, no '.' or '..' segments.
  */
 export const PATH_RE = /^(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$))\/[A-Za-z0-9._~!&'()*+,;=:@\/-]*$/;
+/**
+ * Percent-encoded bytes a route path may hold: exactly the bytes a client must encode (space, " < > \\ ^ ` { | } and
+ * non-ASCII characters as UTF-8), in upper-case hex. That makes the encoding canonical: two different accepted paths
+ * never decode to the same string, so nginx (which matches the decoded URI) and Kong (which decodes every byte but the
+ * reserved ones) tell apart exactly the paths HAProxy (which matches the path as sent) does.
+ */
+const MUST_ENCODE = new Set([0x20, 0x22, 0x3c, 0x3e, 0x5c, 0x5e, 0x60, 0x7b, 0x7c, 0x7d]);
+
+/** Why a prefix or exact route path with "%" is refused, or undefined when every triplet is one a client must send. */
+export function encodedPathProblem(path: string): string | undefined {
+  const bad = /%(?![0-9A-Fa-f]{2})/.exec(path);
+  if (bad) return `"${path.slice(bad.index, bad.index + 3)}" is not a percent-encoded byte (write "%" followed by two hex digits)`;
+  for (const m of path.matchAll(/%([0-9A-Fa-f]{2})/g)) {
+    const t = m[0];
+    const b = parseInt(m[1], 16);
+    if (b === 0x2f) return 'a path must not contain "%2F" (an encoded "/": nginx decodes it into a segment separator, HAProxy and Kong do not)';
+    if (b < 0x20 || b === 0x7f) return `a path must not contain "${t}" (an encoded control character)`;
+    if (b === 0x25) return 'a path must not contain "%25" (an encoded "%": nginx decodes it, HAProxy and Kong keep it)';
+    if (b < 0x80 && !MUST_ENCODE.has(b)) return `"${t}" encodes "${String.fromCharCode(b)}", which a path writes as itself (nginx decodes it, HAProxy matches the path as sent)`;
+    if (t !== t.toUpperCase()) return `write percent-encoded bytes in upper case ("${t.toUpperCase()}", not "${t}"): HAProxy matches the path as sent`;
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return 'the percent-encoded bytes of a path must be UTF-8 (e.g. "%C3%A9" for "é")';
+  }
+  const unsafe = unsafeValueChar(decoded);
+  if (unsafe) return `a path must not encode ${describeChar(unsafe.char)}`;
+  return undefined;
+}
+
+/** A route path as nginx and Kong compare it: percent-decoded (paths are validated by encodedPathProblem). */
+export function decodeRoutePath(path: string): string {
+  return path.includes('%') ? decodeURIComponent(path) : path;
+}
+
 export const FS_PATH_RE = /^\/[A-Za-z0-9._+@/-]{0,1023}$/;
 /** RFC 6838 restricted names without "$" (nginx would expand it; no registered type uses it). */
 export const MIME_RE = /^[a-z0-9][a-z0-9!#&^_.+-]{0,126}\/[a-z0-9*][a-z0-9!#&^_.+-]{0,126}$/;

@@ -1,6 +1,6 @@
 import { formatPath, type Diagnostic } from '../diagnostics.js';
 import type { ParsedSpec } from './parse.js';
-import { PATH_RE } from './primitives.js';
+import { encodedPathProblem, PATH_RE } from './primitives.js';
 import type { Spec } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -56,7 +56,9 @@ export function checkReferences(spec: Spec, parsed: ParsedSpec): Diagnostic[] {
     if (m.pathType === 'regex') {
       const p = regexProblem(m.path);
       if (p) err(['routes', i, 'match', 'path'], p);
-    } else if (!PATH_RE.test(m.path) || m.path.length > 1024) {
+    } else if (m.path.includes('%') && encodedPathProblem(m.path)) {
+      err(['routes', i, 'match', 'path'], encodedPathProblem(m.path)!);
+    } else if (!PATH_RE.test(m.path.replace(/%[0-9A-F]{2}/g, 'x')) || m.path.length > 1024) {
       err(['routes', i, 'match', 'path'], `a ${m.pathType} path starts with "/" and holds only URL path characters (no spaces, quotes, "#", "?", "//" or control characters)`);
     }
     if (r.rewrite && m.pathType === 'regex') err(['routes', i, 'rewrite'], 'rewrite applies to prefix and exact paths only', 'use a prefix path');

@@ -38,4 +38,8 @@ export const EXPECTED: Record<string, [string, string]> = {
   '50-ipv6-without-brackets': ['8:18', "an IPv6 address is written in brackets with a port, e.g. \"[2001:db8::10]:8080\" (port 1-65535, no zone id)"],
   '51-ipv6-junk-after-brackets': ['8:18', "an IPv6 address is written in brackets with a port, e.g. \"[2001:db8::10]:8080\" (port 1-65535, no zone id)"],
   '52-cert-path-trailing-space': ['3:42', "a file path must not have a space at the start or end of a name"],
+  '53-encoded-slash': ['11:20', "a path must not contain \"%2F\" (an encoded \"/\": nginx decodes it into a segment separator, HAProxy and Kong do not)"],
+  '54-encoded-newline': ['11:20', "a path must not contain \"%0A\" (an encoded control character)"],
+  '55-encoded-lowercase': ['11:20', "write percent-encoded bytes in upper case (\"%C3\", not \"%c3\"): HAProxy matches the path as sent"],
+  '56-encoded-unreserved': ['11:20', "\"%41\" encodes \"A\", which a path writes as itself (nginx decodes it, HAProxy matches the path as sent)"],
 };

@@ -56,9 +56,9 @@ const PATH_SAFE = ['semicolon', 'squote', 'paren', 'comma', 'at', 'colon', 'equa
 /** nginx, HAProxy and Kong expand nothing inside a regex pattern, so "$host" or "${HOME}" is text (or an anchor) there. */
 const REGEX_SAFE = ['lbrace', 'rbrace', 'backslash', 'comma', 'at', 'colon', 'equals', 'tilde', 'star', 'dollar', 'nginxVar', 'dollarBrace', 'kongTemplate', 'handlebars', 'handlebarsRaw'];
 const TEXT_SAFE = ['semicolon', 'lbrace', 'rbrace', 'hash', 'squote', 'space', 'paren', 'comma', 'at', 'colon', 'equals', 'tilde', 'star', 'handlebars', 'handlebarsPartial', 'handlebarsRaw', 'aclFlag'];
-const SECRET_SAFE = ['semicolon', 'lbrace', 'rbrace', 'hash', 'dquote', 'squote', 'backslash', 'paren', 'comma', 'pct', 'pctenc', 'at', 'colon', 'equals', 'tilde', 'star', 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv', 'sampleFetch', 'logFormatAlias', 'kongTemplate', 'vault', 'handlebars', 'handlebarsRaw'];
+const SECRET_SAFE = ['semicolon', 'lbrace', 'rbrace', 'hash', 'dquote', 'squote', 'backslash', 'paren', 'comma', 'pct', 'pctenc', 'pctLf', 'pctNul', 'pctSlash', 'at', 'colon', 'equals', 'tilde', 'star', 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv', 'sampleFetch', 'logFormatAlias', 'kongTemplate', 'vault', 'handlebars', 'handlebarsRaw'];
 /** Kong serializes strings; only "$" (request-transformer templates) and controls matter there. */
-const KONG_TEXT_SAFE = [...TEXT_SAFE, 'dquote', 'backslash', 'pct', 'pctenc', 'sampleFetch', 'logFormatAlias', 'vault', 'nginxBlock'];
+const KONG_TEXT_SAFE = [...TEXT_SAFE, 'dquote', 'backslash', 'pct', 'pctenc', 'pctLf', 'pctNul', 'pctSlash', 'sampleFetch', 'logFormatAlias', 'vault', 'nginxBlock'];
 /** Header values: "$" is a literal too (nginx gets ${edgegen_dollar}); "$(" (Kong templates) and "${{" (decK) stay refused. */
 const HEADER_TEXT_SAFE = [...KONG_TEXT_SAFE, 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv'];
 /** What nginx holds for a header value: every "$" written as the variable that holds a literal "$". */
@@ -126,8 +126,16 @@ export const SLOTS: Slot[] = [
   { id: 'timeouts (duration)', kind: 'token', text: atGwProxy({ services: 'services:\n  - { name: svc, instances: [{ address: "svc-1:3000" }], timeouts: { read: @@ } }' }), embed: (p) => `5${p}s`, benign: '0', inert: [] },
   { id: 'proxy.clientMaxBodySize', kind: 'token', text: spec({ proxy: '{ ports: { http: 8080 }, clientMaxBodySize: @@ }' }), embed: (p) => `1${p}m`, benign: '0', inert: [] },
   { id: '$schema (never emitted)', kind: 'free text', text: spec({ top: '$schema: @@', proxy: PX }), embed: (p) => `x${p}y`, absent: true,
-    inert: ['semicolon', 'lbrace', 'rbrace', 'hash', 'dquote', 'squote', 'backslash', 'space', 'paren', 'comma', 'pct', 'pctenc', 'at', 'colon', 'equals', 'tilde', 'star', 'unicode', 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv', 'sampleFetch', 'logFormatAlias', 'kongTemplate', 'vault', 'deck', 'handlebars', 'handlebarsPartial', 'handlebarsRaw', 'aclFlag', 'nginxBlock', 'long'] },
+    inert: ['semicolon', 'lbrace', 'rbrace', 'hash', 'dquote', 'squote', 'backslash', 'space', 'paren', 'comma', 'pct', 'pctenc', 'pctLf', 'pctNul', 'pctSlash', 'at', 'colon', 'equals', 'tilde', 'star', 'unicode', 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv', 'sampleFetch', 'logFormatAlias', 'kongTemplate', 'vault', 'deck', 'handlebars', 'handlebarsPartial', 'handlebarsRaw', 'aclFlag', 'nginxBlock', 'long'] },
 ];
+
+/** Percent-encoded route paths (issue 16): HAProxy matches them as sent, nginx and Kong decoded. */
+const decoded = (v: string) => decodeURIComponent(v);
+SLOTS.push(
+  { id: 'match.path encoded @haproxy', kind: 'url path', text: atLb({ routes: route('{ path: @@ }') }), embed: (p) => `/a%20${p}b%C3%A9`, inert: PATH_SAFE, expect: (v) => ({ haproxy: v }), engine: true },
+  { id: 'match.path encoded @nginx+kong', kind: 'url path', text: atGwProxy({ routes: route('{ path: @@ }') }), embed: (p) => `/a%20${p}b%C3%A9`, inert: PATH_SAFE, expect: (v) => ({ nginx: decoded(v), kong: `(http.path ^= ${atcString(decoded(v))})` }), engine: true },
+  { id: 'match.path encoded exact @nginx+kong', kind: 'url path', text: atGwProxy({ routes: route('{ path: @@, pathType: exact }') }), embed: (p) => `/a%7B${p}b`, inert: PATH_SAFE, expect: (v) => ({ nginx: decoded(v) }), engine: true },
+);
 
 /** The same fields through the NGINX gateway engine (nginx.conf maps and locations, njs modules with JSON data). */
 const GWN = (extra = '') => `{ engine: nginx, ports: { http: 8000 }${extra} }`;
@@ -144,7 +152,7 @@ SLOTS.push(
 );
 
 /** The spec file name reaches the header comment of every output. */
-export const FILE_NAME_INERT = ['semicolon', 'lbrace', 'rbrace', 'hash', 'dquote', 'squote', 'backslash', 'space', 'paren', 'comma', 'pct', 'pctenc', 'at', 'colon', 'equals', 'tilde', 'star', 'unicode', 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv', 'sampleFetch', 'logFormatAlias', 'kongTemplate', 'vault', 'deck', 'handlebars', 'handlebarsPartial', 'handlebarsRaw', 'aclFlag', 'nginxBlock', 'long'];
+export const FILE_NAME_INERT = ['semicolon', 'lbrace', 'rbrace', 'hash', 'dquote', 'squote', 'backslash', 'space', 'paren', 'comma', 'pct', 'pctenc', 'pctLf', 'pctNul', 'pctSlash', 'at', 'colon', 'equals', 'tilde', 'star', 'unicode', 'dollar', 'nginxVar', 'dollarBrace', 'dquotedEnv', 'sampleFetch', 'logFormatAlias', 'kongTemplate', 'vault', 'deck', 'handlebars', 'handlebarsPartial', 'handlebarsRaw', 'aclFlag', 'nginxBlock', 'long'];
 export const FILE_NAME_SPEC = spec({ lb: LB, gw: GW, proxy: PX });
 
 /** Many inert values in one spec each, for the CLI's own engineCheck (src/engines/check.ts). */

@@ -28,6 +28,10 @@ export const PAYLOADS: Record<string, string> = {
   comma: ',',
   pct: '%',
   pctenc: '%41',
+  // Percent-encoded bytes no target reads the same way once decoded: a line feed, NUL, a "/" (issue 16: paths take %XX).
+  pctLf: '%0A',
+  pctNul: '%00',
+  pctSlash: '%2F',
   at: '@',
   colon: ':',
   equals: '=',

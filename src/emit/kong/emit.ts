@@ -5,6 +5,7 @@ import { kongRouteEntity, staticRouteEntities } from './routes.js';
 import { resolveSecret, type Env } from './secrets.js';
 import { healthchecks } from './upstreams.js';
 import { writeKongYaml } from './yaml-writer.js';
+import { decodedPaths } from '../../model/paths.js';
 
 type Entity = Record<string, unknown>;
 
@@ -18,7 +19,9 @@ export interface KongOutput {
 }
 
 /** Kong declarative config for the gateway layer, built as data and serialized by the data writer (same bytes as the yaml package). */
-export function emitKong(model: Model, plan: AddressPlan, env: Env): KongOutput {
+export function emitKong(specModel: Model, plan: AddressPlan, env: Env): KongOutput {
+  // Kong's router matches a path decoded except for reserved bytes: encoded route paths are written decoded.
+  const model = decodedPaths(specModel);
   const gw = model.gateway!;
   const next = nextLayer(model, 'gateway');
   const upstreams: Entity[] = [];

@@ -9,6 +9,7 @@ import { headerVar, triedRoutes } from './slots.js';
 import { upstreamsBlock } from './proxy/upstream.js';
 import { cidr, expr, hostPort, ident, num, quote, time, type NgxArg } from './quote.js';
 import { isIpAddress } from '../../spec/primitives.js';
+import { decodedPaths } from '../../model/paths.js';
 
 const render = loadTemplates('nginx');
 
@@ -32,7 +33,9 @@ export const SHARED_NAMED = 'edgegen-shared-named.conf';
 export const SHARED_TUNNELS = 'edgegen-shared-tunnels.conf';
 
 /** nginx.conf for the proxy layer (TLS, routing to service upstreams, cache, static files, headers) and its include file. */
-export function emitNginxProxy(model: Model, plan: AddressPlan, opts: NginxProxyOptions): LayerFile[] {
+export function emitNginxProxy(specModel: Model, plan: AddressPlan, opts: NginxProxyOptions): LayerFile[] {
+  // nginx matches locations against the decoded URI: encoded route paths are written decoded.
+  const model = decodedPaths(specModel);
   const proxy = model.proxy!;
   const s = proxy.settings;
   const state = plan.stateDir('proxy', opts.instance);
