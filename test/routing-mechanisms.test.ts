@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileSpec, loadSpec } from '../src/compile.js';
+import { chooseRoute, upstreamPath } from '../src/model/routing.js';
 import { REQUIRE_ENGINES } from './helpers/fixtures.js';
+import { kongUpstream } from './helpers/kong-router.js';
 import { KONG, NO_ROUTE, RoutingLab, type RouteRequest } from './helpers/routing-engines.js';
 import { specWithRoutes } from './helpers/routing-gen.js';
 
@@ -112,5 +115,27 @@ describe('routing mechanisms of issue 18, live on every engine', () => {
       ['POST', 'api.example.com', '/a/b', NO_ROUTE],
     ]);
     if (!ran.includes(KONG)) console.warn(`routing mechanisms: Kong not run: ${lab.availability.find((a) => a.engine === KONG)?.reason}`);
+  });
+});
+
+describe('the path a service receives (stripPrefix, rewrite) is the model\'s upstreamPath on every engine', () => {
+  it('the route\'s path itself, with a slash, below it, and a longer name under a prefix without slash', async () => {
+    const routes = `
+  - { name: to-v2, match: { path: /legacy }, rewrite: /v2/, service: s0 }
+  - { name: tools, match: { path: /tools/ }, stripPrefix: true, service: s1 }
+  - { name: exact, match: { path: /e/, pathType: exact }, rewrite: /x, service: s2 }
+`;
+    const paths = ['/legacy', '/legacy/', '/legacy/a/b', '/legacyx', '/tools/', '/tools/a', '/e/'];
+    const requests: RouteRequest[] = paths.map((path) => ({ method: 'GET', host: 'api.example.com', path, headers: {} }));
+    const r = await lab.run((layer) => specWithRoutes(layer, 3, routes), requests);
+    const model = loadSpec(specWithRoutes('proxy', 3, routes), 'upstream.yaml').model!;
+    const want = requests.map((q) => `${q.path} -> ${upstreamPath(chooseRoute(model.routes, q)!, q.path)}`);
+    expect(want).toEqual(['/legacy -> /v2', '/legacy/ -> /v2/', '/legacy/a/b -> /v2/a/b', '/legacyx -> /v2/x', '/tools/ -> /', '/tools/a -> /a', '/e/ -> /x/']);
+    for (const engine of Object.keys(r.seen) as (keyof typeof r.seen)[])
+      expect(requests.map((q, i) => `${q.path} -> ${r.seen[engine]![i]}`), engine).toEqual(want);
+    if (REQUIRE_ENGINES) expect(Object.keys(r.seen)).toEqual(expect.arrayContaining(['nginx-proxy', 'nginx-gateway', 'haproxy']));
+    const kong = compileSpec(specWithRoutes('gateway-kong', 3, routes), 'upstream.yaml', { lint: false, env: {} });
+    const yaml = kong.files.find((f) => f.path === 'kong/kong.yaml')!.content;
+    expect(requests.map((q) => `${q.path} -> ${kongUpstream(yaml, q)?.path}`), 'kong (its router and strip_path rule on kong.yaml)').toEqual(want);
   });
 });

@@ -61,6 +61,19 @@ export function chooseRoute(routes: readonly Route[], req: RouteRequest): Route 
   return undefined;
 }
 
+/**
+ * The path the service receives. stripPrefix/rewrite (prefix and exact routes) replace the route's path, without its
+ * trailing "/", by the rewrite target (default "/"), as Kong's strip_path joins the rest to a service path: "/base"
+ * -> "/to", "/base/" -> "/to/", "/base/x" -> "/to/x", and "/basement" (a prefix "/base") -> "/to/ment".
+ */
+export function upstreamPath(r: Route, path: string): string {
+  if (r.pathType === 'regex' || !(r.stripPrefix || r.rewrite)) return path;
+  const rest = path.slice(r.path.replace(/\/$/, '').length);
+  const to = (r.rewrite ?? '/').replace(/\/$/, '');
+  if (rest === '') return to || '/';
+  return `${to}${rest.startsWith('/') ? '' : '/'}${rest}`;
+}
+
 // ---- Decision lists for engines that first pick a server by host and a location by path (nginx) ----
 
 /**

@@ -115,12 +115,19 @@ export function routingRules(model: Model, mapDir: string): Routing {
     for (const r of routes) lines.push(...aclRule(r));
   }
   lines.push(w(`http-request return status 404 content-type application/json string ${quote('{"message":"no route matched"}')} unless { var(txn.route) -m found }`));
-  for (const r of routes) {
-    if (r.pathType === 'regex' || !(r.stripPrefix || r.rewrite)) continue;
-    const base = r.path.replace(/\/$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // Paths as the model's upstreamPath: the route's path itself -> the target ("/base" -> "/to"), the rest below it
+  // ("/base/" -> "/to/", "/base/x" -> "/to/x", "/basement" -> "/to/ment"); the first rule reads the path as received.
+  const rewriting = routes.filter((r) => r.pathType !== 'regex' && (r.stripPrefix || r.rewrite));
+  if (rewriting.length) lines.push(w('http-request set-var(txn.path0) path'));
+  for (const r of rewriting) {
+    const plain = r.path.replace(/\/$/, '');
+    const base = plain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const to = (r.rewrite ?? '/').replace(/\/$/, '');
+    const route = `{ var(txn.route) -m str ${ident(r.id)} }`;
+    const itself = plain ? `{ var(txn.path0) -m str ${patterns([plain], 'route path')} }` : '';
     // The replacement is a log-format string: logFormat doubles any "%".
-    lines.push(w('http-request replace-path', quote(`^${base}/?(.*)`), logFormat(`${to}/\\1`), `if { var(txn.route) -m str ${ident(r.id)} }`));
+    lines.push(w('http-request replace-path', quote(`^${base}(?:/(.*)|(.+))$`), logFormat(`${to}/\\1\\2`), `if ${route}${itself ? ` !${itself}` : ''}`));
+    if (itself) lines.push(w('http-request set-path', logFormat(to || '/'), `if ${route} ${itself}`));
   }
   if (useMaps) lines.push(w(`use_backend ${fmtExpr(`%[var(txn.route),map_str(${mapDir}/route-backends.map)]`)} if { var(txn.route) -m found }`));
   else for (const r of routes) lines.push(w(`use_backend ${ident(r.service.id)} if { var(txn.route) -m str ${ident(r.id)} }`));

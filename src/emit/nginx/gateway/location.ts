@@ -88,9 +88,10 @@ function passTo(ctx: Context, r: Route | undefined): NgxArg {
 /** Kong's strip_path joined to the service path (only without a proxy behind, which rewrites itself): /p -> /to, /p/x -> /to/x. */
 function rewriteOf(ctx: Context, r: Route): NgxArg[] {
   if (ctx.next || r.pathType === 'regex' || !(r.stripPrefix || r.rewrite)) return [];
-  const from = escapeRegex(r.path.replace(/\/$/, '')), to = r.rewrite ?? '/';
-  const out = [`${regex(`^${from}/?$`)} ${quote(to, 'rewrite')}` as NgxArg];
-  if (r.pathType === 'prefix') out.push(`${regex(`^${from}/?(.*)$`)} ${expr(`${to.replace(/\/$/, '')}/$1`)}` as NgxArg);
+  // As the model's upstreamPath: "/base" -> "/to", "/base/" -> "/to/", "/base/x" -> "/to/x", "/basement" -> "/to/ment".
+  const from = escapeRegex(r.path.replace(/\/$/, '')), to = (r.rewrite ?? '/').replace(/\/$/, '');
+  const out = from ? [`${regex(`^${from}$`)} ${quote(to || '/', 'rewrite')}` as NgxArg] : [];
+  out.push(`${regex(`^${from}/?(.*)$`)} ${expr(`${to}/$1`)}` as NgxArg);
   return out;
 }
 

@@ -116,7 +116,8 @@ export class RouteLocations {
       const to = (r.rewrite ?? '/').replace(/\/$/, '');
       const pattern = regex(`^${escapeRegex(base)}/?(.*)$`);
       quote(`${to}/`, 'rewrite'); // spec text: the same checks as any literal before it becomes an expression with $1
-      rewrite = [`${pattern} ${expr(`${to}/$1`)}` as NgxArg];
+      // The route's path itself goes to the target itself ("/base" -> "/to"), the rest below it (model: upstreamPath).
+      rewrite = [...(base ? [`${regex(`^${escapeRegex(base)}$`)} ${quote(to || '/', 'rewrite')}` as NgxArg] : []), `${pattern} ${expr(`${to}/$1`)}` as NgxArg];
     }
     const policy = r.cache?.layer === 'proxy' && !tunnel ? r.cache.policy : undefined;
     const svc = this.serviceFor(r.service);
