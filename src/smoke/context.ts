@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolveSecret, type Env } from '../emit/kong/secrets.js';
+import { upstreamPath } from '../model/routing.js';
 import type { Model, Route } from '../model/types.js';
 import type { Driver } from '../runtime/driver.js';
 import type { StackState, UnitState } from '../runtime/state.js';
@@ -238,18 +239,7 @@ export function windowMs(r: Route): number {
   return rl?.second !== undefined ? 1000 : rl?.minute !== undefined ? 60_000 : 3_600_000;
 }
 
-/**
- * The path a service receives for a request path of a route: stripPrefix and rewrite replace the matched prefix as
- * the emitters do (`^<prefix>/?(.*)` -> `<rewrite or "">/$1`); other routes pass the path unchanged. No query. A
- * bare prefix rewritten by an NGINX gateway with no proxy behind becomes the rewrite itself (Kong's strip_path).
- */
-export function backendPath(r: Route, path: string, model?: Model): string {
-  const p = path.split('?')[0];
-  if (r.pathType === 'regex' || !(r.stripPrefix || r.rewrite)) return p;
-  const base = r.path.replace(/\/$/, '');
-  const to = (r.rewrite ?? '/').replace(/\/$/, '');
-  if (!p.startsWith(base)) return p;
-  const rest = p.slice(base.length).replace(/^\//, '');
-  if (!rest && model && model.chain[model.chain.length - 1] === 'gateway') return r.rewrite ?? '/';
-  return `${to}/${rest}`;
+/** The path a service receives for a request path of a route (the model's upstreamPath; no query). */
+export function backendPath(r: Route, path: string, _model?: Model): string {
+  return upstreamPath(r, path.split('?')[0]);
 }
