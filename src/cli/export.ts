@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { compileSpec } from '../compile.js';
 import { EdgegenError, formatDiagnostic } from '../diagnostics.js';
@@ -71,6 +72,7 @@ export function registerExport(program: Command, io: Io, setCode: (n: number) =>
         ({ files } = exportFiles(model, process.env, {
           ...opts, images, probe: o.probe as Probe, projectRoot: projectRoot(),
           tlsSource: tlsDir ? (p) => join(tlsDir, basename(p)) : undefined,
+          tlsContent: (source) => { try { return readFileSync(source, 'utf8'); } catch { return undefined; } },
         }));
       } catch (e) {
         if (e instanceof EmitError) {

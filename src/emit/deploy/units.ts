@@ -59,6 +59,8 @@ export interface UnitOptions extends DeployPlanOptions {
   projectRoot?: string;
   /** Where the deploying host holds a TLS file the spec names (default: the spec's own path). */
   tlsSource?: (specPath: string) => string;
+  /** The content of a TLS file at export time, when readable: its object name then carries its hash. */
+  tlsContent?: (source: string) => string | undefined;
 }
 
 /** Official images pinned to the spec's targets (Kong: the release edgegen targets). */
@@ -133,7 +135,10 @@ export function deployUnits(model: Model, plan: AddressPlan, emit: (layer: Layer
         for (const p of [tls.certificate, tls.key, tls.ca]) {
           if (!p) continue;
           const base = label(p.split('/').pop()!);
-          files.push({ target: p, file: opts.tlsSource?.(p) ?? p, content: '', secret: true, external: true, object: `${stack}-tls-${base}` });
+          const source = opts.tlsSource?.(p) ?? p;
+          // Swarm secrets cannot change in place: a renewed certificate gets a new name, and the services roll.
+          const content = opts.tlsContent?.(source);
+          files.push({ target: p, file: source, content: '', secret: true, external: true, object: `${stack}-tls-${base}${content === undefined ? '' : `-${contentHash(content)}`}` });
         }
       }
       const ports: DeployUnit['ports'] = {};
