@@ -5,7 +5,7 @@ import { durationMs } from '../../spec/primitives.js';
 import { writeState, type UnitState } from '../../runtime/state.js';
 import type { Unit } from '../../runtime/units.js';
 import type { CheckResult, SmokeContext } from '../context.js';
-import { timed } from '../context.js';
+import { backendPath, timed } from '../context.js';
 import { servedCount } from '../observe.js';
 import { requestFor, winningRoute } from '../sample.js';
 import { routeFor, serviceBase } from './distribution.js';
@@ -88,7 +88,7 @@ export async function failoverChecks(ctx: SmokeContext): Promise<CheckResult[]> 
         for (let i = 0; Date.now() < deadline && seen === 0; i++) {
           const res = await ctx.send(ctx.request({ ...shape, path: `${shape.path}?edgegen-smoke=back-${i}` }, headers, base));
           if (!direct) ctx.spend(r, consumer?.name, res);
-          seen = (await ctx.echo(victim, 'stats')).byPath[shape.path] ?? 0;
+          seen = (await ctx.echo(victim, 'stats')).byPath[backendPath(r, shape.path)] ?? 0;
           if (!seen) await sleep(500);
         }
         return { status: seen > 0 ? 'pass' : 'fail', expected: `${victim.id} receives requests again`, observed: seen > 0 ? `${victim.id} served ${seen}` : 'no request reached it within 20s' };
