@@ -205,3 +205,28 @@ describe('edgegen export (CLI)', () => {
     expect(() => statSync(join(dir, 'bad-out'))).toThrow();
   });
 });
+
+describe('a one-route spec change renames only the objects whose content changes', () => {
+  const added = fixtureText('demo-nginx-gateway').replace('routes:\n', 'routes:\n  - name: added\n    match: { path: /api/added }\n    service: catalog\n');
+
+  it('swarm (overlay): the gateway and proxy configs get new names; the load balancer, credentials and certificates keep theirs', () => {
+    const objects = (text: string) => {
+      const doc = parse(exported(text, 'demo-nginx-gateway.yaml', { target: 'swarm' }).find((f) => f.path === 'stack.yaml')!.content) as
+        { configs: Record<string, unknown>; secrets: Record<string, unknown> };
+      return [...Object.keys(doc.configs), ...Object.keys(doc.secrets)];
+    };
+    const before = objects(fixtureText('demo-nginx-gateway'));
+    const after = objects(added);
+    const gone = before.filter((n) => !after.includes(n)).map((n) => n.replace(/-[0-9a-f]{10}$/, ''));
+    expect(gone.sort()).toEqual(['demo-nginx-gateway-gateway-nginx', 'demo-nginx-gateway-proxy-nginx']);
+    expect(after.length).toBe(before.length);
+  });
+
+  it('kubernetes: the same two ConfigMaps, and only the Deployments that mount them change', () => {
+    const files = (text: string) => exported(text, 'demo-nginx-gateway.yaml', { target: 'kubernetes' });
+    const a = files(fixtureText('demo-nginx-gateway'));
+    const b = files(added);
+    const changed = a.filter((f) => b.find((g) => g.path === f.path)?.content !== f.content).map((f) => f.path).sort();
+    expect(changed).toEqual(['gateway/config-nginx.conf.yaml', 'gateway/deployment.yaml', 'proxy/config-nginx.conf.yaml', 'proxy/deployment.yaml']);
+  });
+});
