@@ -49,6 +49,14 @@ function urlPath(g: G, trailingSlash = bool(g)): string {
   return `/${segs.join('/')}${trailingSlash ? '/' : ''}`;
 }
 
+/** A route path, sometimes with percent-encoded bytes a client must encode (issue 16): "%20", "%C3%A9", "%7B". */
+function routePath(g: G): string {
+  const p = urlPath(g);
+  if (!bool(g)) return p;
+  const cut = p.indexOf('/', 1) > 0 ? p.indexOf('/', 1) : p.length;
+  return `${p.slice(0, cut)}${pick(g, ['%20', '%C3%A9', '%7B%7D', '%E2%82%AC'])}${p.slice(cut)}`;
+}
+
 /** A path regex from pieces every engine agrees on. */
 function regexPath(g: G): string {
   const lit = () => str(g, `${ALNUM}-_`, 1, 6);
@@ -196,7 +204,7 @@ export const validSpec: fc.Arbitrary<GeneratedSpec> = fc.gen().map((g) => {
   const count = many ? int(g, 65, 72) : int(g, 1, 6);
   for (let i = 0; i < count; i++) {
     const pathType = pick(g, ['prefix', 'prefix', 'exact', 'regex'] as const);
-    const match: Obj = { path: pathType === 'regex' ? regexPath(g) : urlPath(g), pathType,
+    const match: Obj = { path: pathType === 'regex' ? regexPath(g) : routePath(g), pathType,
       hosts: !many && bool(g) ? g(fc.uniqueArray, fc.constantFrom('api.example.com', 'www.example.com', '*.example.org', 'shop.test'), { minLength: 1, maxLength: 2 }) : [],
       methods: !many && bool(g) ? g(fc.uniqueArray, fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE'), { minLength: 1, maxLength: 3 }) : [],
       headers: !many && bool(g) && bool(g) ? { [headerName(g)]: [str(g, HEADER_MATCH_CHARS, 1, 12)] } : {} };
