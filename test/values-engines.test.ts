@@ -93,6 +93,47 @@ describe('issue 16 values, emitted exactly', () => {
   });
 });
 
+/** Encoded route paths: HAProxy gets them as sent, the NGINX layers and Kong decoded. */
+const encoded = (layer: string) => `version: 1
+name: encoded
+${layer}
+services:
+  - { name: a, instances: [{ address: "a-1:80" }] }
+routes:
+  - { name: docs, match: { path: "/my%20docs/" }, service: a, stripPrefix: true }
+  - { name: cafe, match: { path: "/caf%C3%A9", pathType: exact }, service: a }
+`;
+const ENCODED_LAYERS = ['loadBalancer: { ports: { http: 80 } }', 'proxy: { ports: { http: 80 } }', 'gateway: { engine: nginx, ports: { http: 80 } }', 'gateway: { engine: kong, ports: { http: 80 } }'];
+
+describe('percent-encoded route paths: raw for HAProxy, decoded for nginx and Kong; nginx -t, haproxy -c, Kong self-check', () => {
+  const built = ENCODED_LAYERS.map((l) => {
+    const r = compileSpec(encoded(l), 'encoded.yaml', { env: ENV, lint: false });
+    return { l, r };
+  });
+  it('each layer builds (the Kong build passes the Kong 3.9 self-check) and holds the path in its own form', () => {
+    for (const { l, r } of built) expect(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic), l).toEqual([]);
+    const [lb, px, gw, kong] = built.map((b) => b.r);
+    const acl = haproxyLines(file(lb, 'haproxy/haproxy.cfg')).flatMap((w) => w);
+    expect(acl).toEqual(expect.arrayContaining(['/my%20docs/', '/caf%C3%A9']));
+    for (const n of [file(px, 'nginx/nginx.conf'), file(gw, 'nginx-gateway/nginx.conf')]) {
+      const locations = nginxArgs(n, 'location');
+      expect(locations).toEqual(expect.arrayContaining([['/my docs/'], ['=', '/café']]));
+      expect(JSON.stringify(locations)).not.toContain('%');
+    }
+    const k = JSON.stringify(parseKongYaml(file(kong, 'kong/kong.yaml')));
+    expect(k).toContain(JSON.stringify('(http.path ^= r#"/my docs/"#)'));
+    expect(k).toContain(JSON.stringify('(http.path == r#"/café"#)'));
+  });
+  it('nginx -t and haproxy -c accept them', async () => {
+    for (const { l, r } of built.slice(0, 3)) {
+      for (const c of await engineCheck(r.model!, { env: ENV })) {
+        if (c.status === 'not-run' && !REQUIRE_ENGINES) continue;
+        expect(c.status, `${l}: ${c.engine} ${c.detail}`).toBe('passed');
+      }
+    }
+  }, 60_000);
+});
+
 describe('issue 16 values, accepted by the real engines (nginx -t, haproxy -c; certificate files copied under a directory with a space)', () => {
   for (const engine of ['nginx', 'kong'] as const) {
     it(`gateway engine ${engine}`, async () => {
