@@ -10,6 +10,7 @@ import { processDriver } from '../src/runtime/process.js';
 import { down, up } from '../src/runtime/stack.js';
 import type { StackState } from '../src/runtime/state.js';
 import { send } from '../src/smoke/http.js';
+import { runSmoke } from '../src/smoke/index.js';
 import { REQUIRE_ENGINES } from './helpers/fixtures.js';
 import { processesMentioning } from './helpers/stack.js';
 import { VALUES_SPEC, PRICE } from './helpers/values-spec.js';
@@ -72,6 +73,13 @@ if (!engines && !REQUIRE_ENGINES) console.warn('values live test skipped: nginx 
     const r = await get('/shop/x', { apikey: 'alice-key' });
     expect(r.backend.headers?.['x-price']).toBe(PRICE);
   });
+
+  it('smoke passes on the stack (every check passes or says why it could not run)', async () => {
+    const rs = await runSmoke(model, state, driver, {});
+    expect(rs.filter((r) => r.status === 'fail').map((r) => `${r.name}: ${r.observed}`)).toEqual([]);
+    expect(rs.filter((r) => r.status === 'pass').length).toBeGreaterThan(0);
+    expect(rs.some((r) => r.status === 'pass' && /alice@example\.com/.test(r.name))).toBe(true);
+  }, 60_000);
 
   it('the IPv6 service instance on ::1 answers through HAProxy and the gateway (it listens on ::1 only)', async () => {
     const unit = state.units.find((u) => u.layer === 'service')!;

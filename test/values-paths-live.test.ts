@@ -15,11 +15,13 @@ import { processesMentioning } from './helpers/stack.js';
 
 const engines = Boolean((await findBinary('nginx')) && (await findBinary('haproxy')));
 
-/** Encoded route paths (issue 16): a prefix with an encoded space (stripped), an exact UTF-8 word, a prefix of must-encode bytes. */
+/** Encoded route paths (issue 16): a prefix with an encoded space (stripped), an exact UTF-8 word, a prefix of must-encode bytes; the catch-all's service is IPv6. */
 const spec = (layer: string) => [
   'version: 1', 'name: encoded', layer,
   'services:',
-  ...['a', 'b', 'c'].map((s, i) => `  - { name: ${s}, instances: [{ address: "127.0.0.1:${3000 + i}" }] } # edgegen-lint-disable-line single-instance -- a test stack`),
+  ...['a', 'b'].map((s, i) => `  - { name: ${s}, instances: [{ address: "127.0.0.1:${3000 + i}" }] } # edgegen-lint-disable-line single-instance -- a test stack`),
+  // An IPv6 instance with an active health check: runs on ::1 locally; HAProxy checks it there.
+  '  - { name: c, instances: [{ address: "[2001:db8::3]:3002" }], healthCheck: { path: /healthz } } # edgegen-lint-disable-line single-instance -- a test stack',
   'routes:',
   '  - { name: docs, match: { path: "/my%20docs/" }, service: a, stripPrefix: true }',
   '  - { name: cafe, match: { path: "/caf%C3%A9", pathType: exact }, service: b }',

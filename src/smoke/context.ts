@@ -201,7 +201,8 @@ export class SmokeContext {
   /** Talk to an echo backend's control endpoint directly (never through the stack). */
   async echo(u: UnitState, action: 'stats' | 'reset' | 'fail' | 'recover'): Promise<{ requests: number; byPath: Record<string, number> }> {
     const ep = u.ports[0];
-    const res = await send({ url: `http://${ep.host}:${ep.port}/__edgegen/${action}`, headers: { 'x-edgegen-control': this.state.controlToken } });
+    const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host; // an IPv6 instance runs on ::1
+    const res = await send({ url: `http://${host}:${ep.port}/__edgegen/${action}`, headers: { 'x-edgegen-control': this.state.controlToken } });
     return (res.json ?? { requests: 0, byPath: {} }) as { requests: number; byPath: Record<string, number> };
   }
 

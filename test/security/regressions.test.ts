@@ -153,6 +153,6 @@ describe('regressions found by the hardening suite', () => {
     model.routes[0].rewrite = '/a%41b';
     const cfg = emitHaproxy(model, specPlan(model), { instance: 0 })[0].content;
     const words = parseHaproxyCfg(cfg).flatMap((s) => s.lines).find((l) => l.words[1]?.text === 'replace-path')!.words;
-    expect(words[3].text).toBe('/a%%41b/\\1');
+    expect(words[3].text).toBe('/a%%41b/\\1\\2');
   });
 });
