@@ -23,12 +23,13 @@ loadBalancer: { ports: { http: 80, https: 443 }, bind: "::", healthCheck: { path
 gateway:
   engine: ${engine}
   ports: { http: 8000 }
+  bind: "::"
   hosts: ["2001:db8::20"]
   auth: { type: key }
   consumers: [{ name: alice@example.com, keys: [alice-key] }, { name: Bob.Smith+ops@example.org, keys: [bob-key] }]
   requestHeaders: { add: { X-Price: '${PRICE}' } }
   responseHeaders: { add: { X-Note: 'costs $1' } }
-proxy: { ports: { http: 8080 }, hosts: ["2001:db8::30"], trustForwardedFrom: ["2001:db8::/32", "::1", "10.0.0.0/8"] }
+proxy: { ports: { http: 8080 }, bind: "::", hosts: ["2001:db8::30"], trustForwardedFrom: ["2001:db8::/32", "::1", "10.0.0.0/8"] }
 services:
   - name: shop
     instances: [{ address: "[2001:db8::10]:8080" }, { address: "[::ffff:192.0.2.1]:8081" }, { address: "10.0.0.1:80" }]
@@ -55,7 +56,11 @@ describe('issue 16 values, emitted exactly', () => {
     expect(nginxArgs(px, 'set_real_ip_from').map((a) => a[0])).toEqual(expect.arrayContaining(['2001:db8::/32', '::1', '2001:db8::20', '10.0.0.0/8']));
     expect(nginxArgs(file(n, 'nginx-gateway/nginx.conf'), 'server').map((a) => a[0])).toContain('[2001:db8::30]:8080');
     const lb = haproxyLines(file(n, 'haproxy/haproxy.cfg'));
-    expect(lb.filter((w) => w[0] === 'bind').map((w) => w[1])).toEqual(['ipv6@[::]:80', 'ipv6@[::]:443']);
+    expect(lb.filter((w) => w[0] === 'bind').map((w) => w.slice(1, 3))).toEqual([['ipv6@[::]:80', 'v4v6'], ['ipv6@[::]:443', 'v4v6']]);
+    // bind "::": every address, IPv4 too, on each engine.
+    expect(nginxArgs(file(n, 'nginx-gateway/nginx.conf'), 'listen')).toContainEqual(['[::]:8000', 'default_server', 'ipv6only=off']);
+    expect(nginxArgs(px, 'listen')).toContainEqual(['[::]:8080', 'default_server', 'ipv6only=off']);
+    expect(file(build('kong'), 'kong/kong.env')).toContain('KONG_PROXY_LISTEN=[::]:8000 ipv6only=off reuseport backlog=16384');
     expect(lb.find((w) => w[0] === 'server')?.slice(0, 3)).toEqual(['server', 'gateway-1', 'ipv6@[2001:db8::20]:8000']);
     const kong = parseKongYaml(file(build('kong'), 'kong/kong.yaml')) as { upstreams: { targets: { target: string }[] }[] };
     expect(kong.upstreams.flatMap((u) => u.targets.map((t) => t.target))).toEqual(['[2001:db8::30]:8080']);

@@ -71,7 +71,8 @@ export function emitHaproxy(model: Model, plan: AddressPlan, opts: { instance: n
   const isEntry = model.chain[0] === 'loadBalancer';
   const bind = (kind: 'http' | 'https' | 'status') => {
     const ep = plan.bind('loadBalancer', opts.instance, kind);
-    return ep.host === '0.0.0.0' ? (`:${num(ep.port)}` as HapWord) : address(ep.host, ep.port);
+    // "::" means every address, IPv4 too (v4v6: whatever net.ipv6.bindv6only says).
+    return ep.host === '0.0.0.0' ? (`:${num(ep.port)}` as HapWord) : ep.host === '::' ? (`${address(ep.host, ep.port)} v4v6` as HapWord) : address(ep.host, ep.port);
   };
   const profile = tls ? TLS_PROFILES[tls.profile] : undefined;
   // Map files live beside haproxy.cfg: the official image's config dir, or the instance's state dir in local runs.

@@ -5,17 +5,24 @@ import { isIpAddress } from '../../spec/primitives.js';
 import { hstsLayer, hstsValue } from '../tls.js';
 
 /** Kong settings that live outside kong.yaml (listeners, TLS files, DB-less mode), as KEY=value lines for an env file. */
+/** host:port for Kong's listen settings; an IPv6 address in brackets ("[::]:8000"). */
+function hostPort(ep: { host: string; port: number }): string {
+  // "::" means every address, IPv4 too (Kong's nginx would listen on IPv6 only).
+  if (ep.host === '::') return `[::]:${ep.port} ipv6only=off`;
+  return ep.host.includes(':') ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+}
+
 export function kongEnvironment(model: Model, plan: AddressPlan, instance: number, declarativePath: string): Record<string, string> {
   const gw = model.gateway!;
   const listen: string[] = [];
   if (gw.listen.http !== undefined) {
     const ep = plan.bind('gateway', instance, 'http');
-    listen.push(`${ep.host}:${ep.port} reuseport backlog=16384`);
+    listen.push(`${hostPort(ep)} reuseport backlog=16384`);
   }
   if (gw.listen.https !== undefined) {
     const ep = plan.bind('gateway', instance, 'https');
     const pp = model.chain[0] === 'loadBalancer' && model.chain[1] === 'gateway' && model.loadBalancer!.passthrough ? ' proxy_protocol' : '';
-    listen.push(`${ep.host}:${ep.port} ssl${pp} reuseport backlog=16384`);
+    listen.push(`${hostPort(ep)} ssl${pp} reuseport backlog=16384`);
   }
   const status = plan.bind('gateway', instance, 'status');
   const env: Record<string, string> = {
@@ -25,7 +32,7 @@ export function kongEnvironment(model: Model, plan: AddressPlan, instance: numbe
     KONG_ROUTER_FLAVOR: KONG_ROUTER_FLAVOR,
     KONG_PROXY_LISTEN: listen.join(', '),
     KONG_ADMIN_LISTEN: 'off',
-    KONG_STATUS_LISTEN: `${status.host}:${status.port}`,
+    KONG_STATUS_LISTEN: hostPort(status),
     KONG_PROXY_ACCESS_LOG: '/dev/stdout',
     KONG_PROXY_ERROR_LOG: '/dev/stderr',
     KONG_ANONYMOUS_REPORTS: 'off',

@@ -77,7 +77,8 @@ function servers(ctx: Context, instance: number, proxyProtocol: boolean) {
     for (const kind of ['http', 'https'] as const) {
       if (gw.listen[kind] === undefined) continue;
       const ep = plan.bind('gateway', instance, kind);
-      const flags = [kind === 'https' ? 'ssl' : '', kind === 'https' && !newHttp2 ? 'http2' : '', kind === 'https' && proxyProtocol ? 'proxy_protocol' : '', isDefault ? 'default_server' : ''];
+      // bind "::" means every address, IPv4 too (nginx would listen on IPv6 only); a socket option, so on the default server only.
+      const flags = [kind === 'https' ? 'ssl' : '', kind === 'https' && !newHttp2 ? 'http2' : '', kind === 'https' && proxyProtocol ? 'proxy_protocol' : '', isDefault ? 'default_server' : '', isDefault && ep.host === '::' ? 'ipv6only=off' : ''];
       const httpsPort = gw.listen.https !== undefined ? plan.advertise('gateway', instance, 'https') : undefined;
       const redirect = kind === 'http' && ctx.isEntry && tls?.redirectHttp && httpsPort !== undefined
         ? { port: httpsPort === 443 ? '' : `:${num(httpsPort)}` } : false;

@@ -75,7 +75,8 @@ export function emitNginxProxy(specModel: Model, plan: AddressPlan, opts: NginxP
     for (const p of [kind]) {
       if (proxy.listen[p] === undefined) continue;
       const ep = plan.bind('proxy', opts.instance, p);
-      const flags = [p === 'https' ? 'ssl' : '', p === 'https' && !newHttp2 ? 'http2' : '', p === 'https' && proxyProtocol ? 'proxy_protocol' : '', isDefault ? 'default_server' : ''].filter(Boolean);
+      // bind "::" means every address, IPv4 too (nginx would listen on IPv6 only); a socket option, so on the default server only.
+      const flags = [p === 'https' ? 'ssl' : '', p === 'https' && !newHttp2 ? 'http2' : '', p === 'https' && proxyProtocol ? 'proxy_protocol' : '', isDefault ? 'default_server' : '', isDefault && ep.host === '::' ? 'ipv6only=off' : ''].filter(Boolean);
       out.push([hostPort(ep.host, ep.port), ...flags].join(' ') as NgxArg);
     }
     return out;
