@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findBinary } from '../src/engines/binaries.js';
 import { compileSpec } from '../src/compile.js';
 import { formatDiagnostic } from '../src/diagnostics.js';
 import { engineCheck } from '../src/engines/check.js';
@@ -156,4 +161,28 @@ describe('issue 16 values, accepted by the real engines (nginx -t, haproxy -c; c
       }
     }, 60_000);
   }
+});
+
+// engineCheck binds loopback, so the "::" listen lines of the spec build are checked here on their own.
+describe('bind "::" lines as emitted for the target machines: nginx -t and haproxy -c accept them', () => {
+  it('the NGINX gateway\'s and proxy\'s listen lines, and HAProxy\'s bind line', async () => {
+    const nginx = await findBinary('nginx');
+    const haproxy = await findBinary('haproxy');
+    if (!REQUIRE_ENGINES && (!nginx || !haproxy)) return console.warn('bind "::" engine check not run: nginx or haproxy missing');
+    const n = build('nginx');
+    const listens = ['nginx-gateway/nginx.conf', 'nginx/nginx.conf'].map((f) => nginxArgs(file(n, f), 'listen').find((a) => a.includes('ipv6only=off'))!);
+    const bind = haproxyLines(file(n, 'haproxy/haproxy.cfg')).find((w) => w[0] === 'bind')!;
+    const dir = mkdtempSync(join(tmpdir(), 'edgegen-bind-'));
+    try {
+      // Two servers on one address:port, as with host-specific servers: the socket option sits on the default one only.
+      const servers = listens.map((l, i) => `server { listen ${l.join(' ')}; server_name _; }\n  server { listen ${l[0]}; server_name h${i}.example.com; }`).join('\n  ');
+      writeFileSync(join(dir, 'n.conf'), `events {}\npid ${dir}/n.pid;\nerror_log ${dir}/e.log;\nhttp {\n  access_log off;\n  ${servers}\n}\n`);
+      execFileSync(nginx!, ['-t', '-q', '-p', dir, '-c', join(dir, 'n.conf')], { stdio: 'pipe' });
+      writeFileSync(join(dir, 'h.cfg'), `defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nfrontend f\n  ${bind.join(' ')}\n  default_backend b\nbackend b\n  server s1 ipv6@[::1]:9 check\n`);
+      execFileSync(haproxy!, ['-c', '-q', '-f', join(dir, 'h.cfg')], { stdio: 'pipe' });
+      expect(listens.map((l) => l.join(' '))).toEqual(['[::]:8000 default_server ipv6only=off', '[::]:8080 default_server ipv6only=off']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
