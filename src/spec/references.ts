@@ -176,6 +176,12 @@ function checkTls(spec: Spec, err: Err) {
     return;
   }
   if (spec[entry]!.ports.https === undefined) err([entry, 'ports'], `tls strategy "${tls.strategy}" needs an https port on the entry layer (${entry})`, 'add ports.https, e.g. 443');
+  // Kong writes the paths it reads into its own nginx.conf unquoted (ssl_certificate, proxy_ssl_trusted_certificate).
+  if (spec.gateway && spec.gateway.engine === 'kong') {
+    const decrypts = tls.strategy === 'reencrypt' || entry === 'gateway' || (tls.strategy === 'passthrough' && inner[0] === 'gateway');
+    const reads = [...(decrypts ? (['certificate', 'key'] as const) : []), ...(tls.strategy === 'reencrypt' ? (['ca'] as const) : [])];
+    for (const k of reads) if (tls[k]?.includes(' ')) err(['tls', k], `Kong writes the ${k} path into its nginx configuration unquoted, so the path cannot hold a space here`, 'move the file to a path without spaces, or use gateway engine nginx');
+  }
   // HAProxy loads the key from the file beside the certificate (ssl-load-extra-del-ext): <cert without extension>.key.
   const haproxyDecrypts = entry === 'loadBalancer' && tls.strategy !== 'passthrough';
   const besideCert = `${tls.certificate.replace(/\.[^./]*$/, '')}.key`;

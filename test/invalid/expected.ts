@@ -42,4 +42,5 @@ export const EXPECTED: Record<string, [string, string]> = {
   '54-encoded-newline': ['11:20', "a path must not contain \"%0A\" (an encoded control character)"],
   '55-encoded-lowercase': ['11:20', "write percent-encoded bytes in upper case (\"%C3\", not \"%c3\"): HAProxy matches the path as sent"],
   '56-encoded-unreserved': ['11:20', "\"%41\" encodes \"A\", which a path writes as itself (nginx decodes it, HAProxy matches the path as sent)"],
+  '57-kong-cert-path-space': ['3:42', "Kong writes the certificate path into its nginx configuration unquoted, so the path cannot hold a space here"],
 };

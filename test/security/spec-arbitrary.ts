@@ -108,7 +108,8 @@ export const validSpec: fc.Arbitrary<GeneratedSpec> = fc.gen().map((g) => {
   const spec: Obj = { version: 1, name: label(g), targets: { nginx: pick(g, ['1.22', '1.27']), haproxy: pick(g, ['2.6', '2.8']) } };
   const redirect = bool(g);
   if (l.tls) {
-    const base = `/etc/${label(g)}${bool(g) ? ' certs' : ''}/${str(g, `${ALNUM}._+@-`, 1, 8).replace(/^-/, 'x')}`;
+    // A directory with a space, except where Kong may read the files (it writes the paths into its nginx.conf unquoted).
+    const base = `/etc/${label(g)}${!l.chain.includes('gateway') && bool(g) ? ' certs' : ''}/${str(g, `${ALNUM}._+@-`, 1, 8).replace(/^-/, 'x')}`;
     spec.tls = { strategy: l.tls, certificate: `${base}.crt`, key: `${base}.key`, ...(l.tls === 'reencrypt' && bool(g) ? { ca: `${base}-ca.crt` } : {}),
       profile: pick(g, ['intermediate', 'modern']), redirectHttp: redirect, hsts: bool(g) ? false : { maxAge: int(g, 0, 63072000), includeSubDomains: bool(g), preload: bool(g) } };
   }
