@@ -61,7 +61,7 @@ describe('bridge address plan', () => {
     const spec = specPlan(model);
     const hap = emitHaproxy(model, bridge, { instance: 0 })[0].content;
     expect(serverLines(hap)).toEqual(serverLines(emitHaproxy(model, spec, { instance: 0 })[0].content));
-    expect(serverLines(hap)).toEqual(['server gateway-1 kong-1:8000', 'server gateway-2 kong-2:8000']);
+    expect(serverLines(hap)).toEqual(['server gateway-1 kong-1:8000 check', 'server gateway-2 kong-2:8000 check']);
     expect(hap).toMatch(/^\s+bind :80$/m);
     expect(hap).toMatch(/^\s+bind :8404$/m);
     expect(hap).not.toContain('127.0.0.1');
