@@ -160,20 +160,29 @@ export class RoutingLab {
       const routeOf = new Map(model.routes.map((r) => [r.service.name, r.name]));
       if (routeOf.size !== model.routes.length) throw new Error('every route needs its own service here');
       await Promise.all(this.live().map(async (id) => {
-        let port: number;
-        try {
-          const booted = await this.boot(id, specs(ENGINE[id].spec), join(dir, id));
-          running.push(booted.child);
-          port = booted.port;
-        } catch (e) {
-          // An engine refusing an emitted config is a finding too: every request of the set counts against it.
-          result.errors[id] = (e as Error).message;
-          result.answers[id] = requests.map(() => `${id} did not start`);
+        // Connection errors (no answer at all, twice) mean the engine was not there to ask (a busy machine, a port
+        // another test took meanwhile): the set is sent again to a fresh boot, at most twice; answers are never retried.
+        for (let attempt = 0; ; attempt++) {
+          let booted: { child: Proc; port: number };
+          try {
+            booted = await this.boot(id, specs(ENGINE[id].spec), join(dir, id));
+            running.push(booted.child);
+          } catch (e) {
+            // An engine refusing an emitted config is a finding too: every request of the set counts against it.
+            result.errors[id] = (e as Error).message;
+            result.answers[id] = requests.map(() => `${id} did not start`);
+            return;
+          }
+          const got = await sendAll(booted.port, requests);
+          if (attempt < 2 && got.some((g) => g.answer.startsWith('error: '))) {
+            running.splice(running.indexOf(booted.child), 1);
+            await stopProc(booted.child);
+            continue;
+          }
+          result.answers[id] = got.map((g) => routeOf.get(g.answer) ?? g.answer);
+          result.seen[id] = got.map((g) => g.path);
           return;
         }
-        const got = await sendAll(port, requests);
-        result.answers[id] = got.map((g) => routeOf.get(g.answer) ?? g.answer);
-        result.seen[id] = got.map((g) => g.path);
       }));
       if (this.kongRoute) {
         const kong = compileSpec(specs('gateway-kong'), 'routing-diff.yaml', { lint: false, env: {} });
