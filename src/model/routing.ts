@@ -211,15 +211,6 @@ function parseKey(key: string): [PathSlot['kind'], string] {
   return [key.slice(0, i) as PathSlot['kind'], key.slice(i + 1)];
 }
 
-/** The slots of one set of routes (one scope), sorted by key. */
-export function pathSlots(routes: readonly Route[]): PathSlot[] {
-  const idx = new SlotIndex(routes);
-  return idx.keys().sort().map((k) => {
-    const [kind, path] = parseKey(k);
-    return slotOf(kind, path, idx.candidates(kind, path));
-  });
-}
-
 function sameDecision(a: PathSlot, b: PathSlot): boolean {
   return a.complete === b.complete && a.candidates.length === b.candidates.length
     && a.candidates.every((c, i) => c.route === b.candidates[i].route && c.testPath === b.candidates[i].testPath);
