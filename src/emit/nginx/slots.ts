@@ -1,5 +1,6 @@
 import type { Candidate, PathSlot } from '../../model/routing.js';
 import type { Route } from '../../model/types.js';
+import { headerVar } from './gateway/values.js';
 import { escapeRegex, ident, quote, regex, type NgxArg } from './quote.js';
 
 /**
@@ -13,9 +14,7 @@ import { escapeRegex, ident, quote, regex, type NgxArg } from './quote.js';
 /** The private status code that jumps to the chosen route's named location. */
 export const DISPATCH_CODE = 460;
 
-export function headerVar(name: string): string {
-  return name.toLowerCase().replace(/-/g, '_');
-}
+export { headerVar };
 
 export function slotMatch(slot: PathSlot): NgxArg {
   return (slot.kind === 'exact' ? `= ${quote(slot.path, 'route path')}` : quote(slot.path, 'route path')) as NgxArg;
