@@ -118,8 +118,8 @@ describe(`HAProxy map-file routing (> ${MAP_THRESHOLD} routes) decides as the mo
     }
     console.log(`haproxy route maps: seed ${seed} (replay with EDGEGEN_MAPS_SEED=${seed})`);
     const text = validSpec(routeSet());
-    let base = 30000 + Math.floor(Math.random() * 20000);
-    while (!(await Promise.all([0, 1, 2].map((k) => portFree(base + k)))).every(Boolean)) base += 3;
+    let base = 65500 + Math.floor(Math.random() * 10) * 3; // outside the runtime's and the ephemeral port ranges
+    while (!(await Promise.all([0, 1, 2].map((k) => portFree(base + k)))).every(Boolean)) base = base + 3 > 65530 ? 65500 : base + 3;
     const built = compileSpec(text, 'maps.yaml', { lint: false, env: {}, plan: (m) => ({ ...localPlan(m, { basePort: base, stateRoot: root }),
       service: (name: string) => ({ host: '127.0.0.1', port: ports[Number(name.slice(1))] }) }) });
     expect(built.ok).toBe(true);

@@ -63,7 +63,9 @@ export class RoutingLab {
   private launcher?: Launcher;
   private echoes: Server[] = [];
   private echoPorts: number[] = [];
-  private nextPort = 20000 + Math.floor(Math.random() * 30000);
+  // Above the process runtime's ports (20000-59999) and Linux's ephemeral range (32768-60999), so tests running
+  // beside this one (stacks, clients) never take a port between its check and an engine's bind.
+  private nextPort = 61000 + Math.floor(Math.random() * 4000);
   private sets = 0;
   private readonly spareDirs: string[] = [];
   /** If this process exits before close(): kill each engine we started with its workers (its own process group). */
@@ -236,7 +238,7 @@ export class RoutingLab {
   /** `n` consecutive loopback ports free right now, taken from a moving window so a stopped engine's ports rest. */
   private async freeBlock(n: number): Promise<number> {
     for (let tries = 0; tries < 200; tries++) {
-      if (this.nextPort + n > 60000) this.nextPort = 20000;
+      if (this.nextPort + n > 65500) this.nextPort = 61000;
       const base = this.nextPort;
       this.nextPort += n;
       const free = await Promise.all(Array.from({ length: n }, (_, k) => portFree(base + k)));
